@@ -1,0 +1,210 @@
+"""Command line: start the console, or run admin and scripting commands."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+
+from agent_console import __version__
+from agent_console.config import load_settings
+from agent_console.domain.enums import Outcome, Role
+
+SUPPRESS = argparse.SUPPRESS
+
+
+def _db_option(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    parser.add_argument(
+        "--db", metavar="URL", default=None if top else SUPPRESS,
+        help="数据库地址，如 sqlite:///路径 或 postgresql+psycopg://…（也可用环境变量 AGENT_CONSOLE_DB）",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent-console",
+        description="通辽市12345政务服务便民热线 坐席工作台。不带子命令时启动全屏控制台。",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _db_option(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    db = sub.add_parser("db", help="数据库管理")
+    db_sub = db.add_subparsers(dest="db_command", metavar="操作", required=True)
+    up = db_sub.add_parser("upgrade", help="执行数据库迁移到最新版本")
+    _db_option(up)
+
+    seed = sub.add_parser("seed", help="导入 data/ 中的基础数据（可重复执行）")
+    seed.add_argument("--demo", action="store_true", help="同时创建演示账号（密码 demo）")
+    _db_option(seed)
+
+    user = sub.add_parser("user", help="账号管理")
+    user_sub = user.add_subparsers(dest="user_command", metavar="操作", required=True)
+    add = user_sub.add_parser("add", help="新建账号")
+    add.add_argument("--staff-no", required=True, help="工号（4–8位数字）")
+    add.add_argument("--name", required=True, help="姓名")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role], help="角色")
+    add.add_argument("--unit", default=None, help="所属承办单位编码（联络员必填）")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    _db_option(add)
+
+    for name, helptext in (("orders", "工单"), ("calls", "受理记录")):
+        p = sub.add_parser(name, help=f"{helptext}查询")
+        p_sub = p.add_subparsers(dest=f"{name}_command", metavar="操作", required=True)
+        lst = p_sub.add_parser("list", help=f"列出{helptext}（最新在前）")
+        lst.add_argument("--json", action="store_true", help="输出 JSON 数组")
+        lst.add_argument("--limit", type=int, default=200, help="最多条数（默认200）")
+        _db_option(lst)
+    return parser
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _open(args, prepare: bool = True):
+    from agent_console.services.container import open_services
+
+    return open_services(load_settings(getattr(args, "db", None)), prepare=prepare)
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(*headers, show_lines=False, header_style="bold")
+    for row in rows:
+        table.add_row(*[Text(str(c)) for c in row])
+    Console().print(table)
+
+
+def cmd_orders(args) -> int:
+    services = _open(args)
+    try:
+        rows = services.records.orders(limit=args.limit)
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, default=_json_default))
+        return 0
+    if not rows:
+        print("暂无工单")
+        return 0
+    _print_table(
+        ["工单号", "状态", "牵头单位", "诉求类型", "创建时间", "办理时限"],
+        [[r.number, r.status, r.lead_unit, r.request_type, f"{r.created_at:%Y-%m-%d %H:%M}",
+          f"{r.due_at:%Y-%m-%d %H:%M}"] for r in rows],
+    )
+    return 0
+
+
+def cmd_calls(args) -> int:
+    services = _open(args)
+    try:
+        rows = services.records.calls(limit=args.limit)
+    finally:
+        services.close()
+    if args.json:
+        out = []
+        for r in rows:
+            item = asdict(r)
+            item["outcome_label"] = Outcome(r.outcome).label
+            out.append(item)
+        print(json.dumps(out, ensure_ascii=False, default=_json_default))
+        return 0
+    if not rows:
+        print("暂无受理记录")
+        return 0
+    _print_table(
+        ["编号", "受理时间", "坐席", "来电号码", "结果", "知识库", "工单号"],
+        [[str(r.id), f"{r.started_at:%Y-%m-%d %H:%M}", r.operator, r.caller_phone,
+          Outcome(r.outcome).label, r.kb_article_id or "", r.order_number or ""] for r in rows],
+    )
+    return 0
+
+
+def cmd_db(args) -> int:
+    from agent_console.store import migrate
+    from agent_console.store.engine import make_engine
+
+    settings = load_settings(getattr(args, "db", None))
+    engine = make_engine(settings.db_url)
+    try:
+        migrate.upgrade(engine)
+        print(f"数据库已迁移到最新版本：{migrate.current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_seed(args) -> int:
+    from agent_console.domain.clock import SystemClock
+    from agent_console.store import migrate
+    from agent_console.store.engine import make_engine, make_session_factory
+    from agent_console.store.seed import seed
+
+    settings = load_settings(getattr(args, "db", None))
+    engine = make_engine(settings.db_url)
+    try:
+        migrate.upgrade(engine)
+        report = seed(make_session_factory(engine), settings.data_dir, demo=args.demo,
+                      now=SystemClock().now())
+    finally:
+        engine.dispose()
+    print(f"已导入：区域 {report.regions}，承办单位 {report.units}，分类 {report.categories}，"
+          f"知识库 {report.articles}，演示账号 {report.demo_accounts}")
+    return 0
+
+
+def cmd_user(args) -> int:
+    from agent_console.services.errors import ServiceError, ValidationFailed
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != password:
+            print("两次输入的密码不一致", file=sys.stderr)
+            return 2
+    services = _open(args)
+    try:
+        info = services.accounts.add_user(args.staff_no, args.name, args.role, password, args.unit)
+    except ValidationFailed as exc:
+        for msg in exc.errors.values():
+            print(msg, file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    finally:
+        services.close()
+    print(f"已创建账号：{info.staff_no} {info.name}（{info.role.label}）")
+    return 0
+
+
+def run_console(args) -> int:
+    from agent_console.services.container import open_services
+    from agent_console.ui.app import ConsoleApp
+
+    services = open_services(load_settings(args.db))
+    try:
+        ConsoleApp(services).run()
+    finally:
+        services.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
+                "user": cmd_user}
+    if args.command is None:
+        return run_console(args)
+    return handlers[args.command](args)

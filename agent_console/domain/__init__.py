@@ -1,0 +1,1 @@
+"""Rules with no I/O: enums, validation, triage, deadlines, masking."""

@@ -1,0 +1,110 @@
+"""The incoming-call form: its fields, their limits and the checks before an outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+
+from rapidfuzz import fuzz
+
+from agent_console.domain.enums import Channel, RequestType, Urgency
+from agent_console.domain.normalize import normalize
+from agent_console.domain.phone import normalise_phone
+from agent_console.domain.text import check_text
+
+NAME_MAX = 30
+ADDRESS_MAX = 200
+CONTENT_MIN = 4
+CONTENT_MAX = 2000
+REPEAT_WINDOW = timedelta(days=30)
+REPEAT_THRESHOLD = 62.0
+
+
+@dataclass(frozen=True)
+class IntakeDraft:
+    """Everything typed into the form; saved as the agent types (never loses input)."""
+
+    caller_number: str = ""
+    caller_name: str = ""
+    confidential: bool = False
+    channel: str = Channel.PHONE.value
+    request_type: str = RequestType.CONSULT.value
+    urgency: str = Urgency.NORMAL.value
+    region: str = ""
+    address: str = ""
+    content: str = ""
+    category_id: int | None = None
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> IntakeDraft:
+        known = {f.name for f in fields(cls)}
+        clean = {k: v for k, v in data.items() if k in known}
+        draft = cls(**clean)
+        # Coerce types defensively: drafts come back from disk after a crash.
+        return replace(
+            draft,
+            caller_number=str(draft.caller_number or ""),
+            caller_name=str(draft.caller_name or ""),
+            confidential=bool(draft.confidential),
+            region=str(draft.region or ""),
+            address=str(draft.address or ""),
+            content=str(draft.content or ""),
+            category_id=int(draft.category_id) if draft.category_id not in (None, "") else None,
+        )
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.caller_number.strip() or self.caller_name.strip()
+                    or self.address.strip() or self.content.strip())
+
+
+def validate_common(draft: IntakeDraft, regions: frozenset[str]) -> dict[str, str]:
+    """Checks every outcome needs: a reachable caller and a recordable request."""
+    errors: dict[str, str] = {}
+    phone = normalise_phone(draft.caller_number)
+    if phone.error:
+        errors["caller_number"] = phone.error
+    if msg := check_text("姓名", draft.caller_name, max_len=NAME_MAX, allow_emoji=False):
+        errors["caller_name"] = msg
+    if msg := check_text("地址", draft.address, max_len=ADDRESS_MAX):
+        errors["address"] = msg
+    if msg := check_text("诉求内容", draft.content, required=True, min_len=CONTENT_MIN,
+                         max_len=CONTENT_MAX, allow_newlines=True):
+        errors["content"] = msg
+    if draft.channel not in {c.value for c in Channel}:
+        errors["channel"] = "请选择受理渠道"
+    if draft.request_type not in {t.value for t in RequestType}:
+        errors["request_type"] = "请选择诉求类型"
+    if draft.urgency not in {u.value for u in Urgency}:
+        errors["urgency"] = "请选择紧急程度"
+    if draft.region and draft.region not in regions:
+        errors["region"] = "区域不在通辽市行政区划内，请从列表中选择"
+    return errors
+
+
+def validate_for_work_order(draft: IntakeDraft, regions: frozenset[str]) -> dict[str, str]:
+    errors = validate_common(draft, regions)
+    if draft.category_id is None:
+        errors["category"] = "派发工单前请选择诉求分类"
+    return errors
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two requests read (0–100), tolerant of word order and extra words."""
+    na, nb = normalize(a), normalize(b)
+    if not na or not nb:
+        return 0.0
+    return max(fuzz.ratio(na, nb), fuzz.token_set_ratio(na, nb) * 0.95,
+               fuzz.partial_ratio(na, nb) * 0.9 if min(len(na), len(nb)) >= 8 else 0.0)
+
+
+def is_repeat(content: str, earlier_content: str, earlier_at: datetime, now: datetime,
+              same_category: bool = False) -> bool:
+    """Art. 11(6): the same caller raising a similar request within 30 days."""
+    if now - earlier_at > REPEAT_WINDOW:
+        return False
+    threshold = REPEAT_THRESHOLD - (12 if same_category else 0)
+    return similarity(content, earlier_content) >= threshold

@@ -1,0 +1,434 @@
+"""Taking a call: caller history, repeat detection, drafts, and the one-key outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_console.domain.clock import Clock
+from agent_console.domain.enums import (
+    OPEN_ORDER_STATUSES,
+    EmergencyService,
+    OrderStatus,
+    Outcome,
+    Role,
+    TransferStatus,
+)
+from agent_console.domain.intake import (
+    REPEAT_WINDOW,
+    IntakeDraft,
+    is_repeat,
+    similarity,
+    validate_common,
+    validate_for_work_order,
+)
+from agent_console.domain.phone import normalise_phone
+from agent_console.domain.deadlines import compute_deadlines, find_rule
+from agent_console.domain.text import check_text
+from agent_console.services.catalog import CatalogService
+from agent_console.services.dispatch import DispatchService, next_order_number
+from agent_console.services.dto import (
+    CallerHistory,
+    HistoryEntry,
+    IntakeResult,
+    OpenOrder,
+    OperatorInfo,
+    RepeatNotice,
+    WarningEntry,
+)
+from agent_console.services.errors import PermissionDenied, ServiceError, ValidationFailed
+from agent_console.services.reference import Reference
+from agent_console.store.models import (
+    CallDraft,
+    Caller,
+    CallerWarning,
+    EmergencyHandoff,
+    ExpertDuty,
+    IntakeRecord,
+    KbArticle,
+    Operator,
+    OrderCoHandler,
+    OrderEvent,
+    Unit,
+    WorkOrder,
+    ExpertTransfer,
+)
+
+TAKES_CALLS = frozenset({Role.SEAT_AGENT, Role.EXPERT, Role.TRAINER, Role.ADMIN})
+OWN_ANSWER_MAX = 2000
+HISTORY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    draft: IntakeDraft
+    started_at: datetime
+
+
+class IntakeService:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, catalog: CatalogService,
+                 dispatch: DispatchService, reference: Reference) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._catalog = catalog
+        self._dispatch = dispatch
+        self._reference = reference
+
+    # ----------------------------------------------------------------- look-ups
+    def caller_history(self, raw_phone: str) -> CallerHistory | None:
+        """Earlier requests, open orders and warnings of a number (None if it is invalid)."""
+        phone = normalise_phone(raw_phone).number
+        if phone is None:
+            return None
+        with self._factory() as s:
+            caller = s.scalar(select(Caller).where(Caller.phone == phone))
+            if caller is None:
+                return CallerHistory(phone=phone, name="", known=False)
+            records = s.scalars(
+                select(IntakeRecord).where(IntakeRecord.caller_id == caller.id)
+                .order_by(IntakeRecord.started_at.desc(), IntakeRecord.id.desc()).limit(HISTORY_LIMIT)
+            ).all()
+            orders = {o.intake_id: o for o in s.scalars(
+                select(WorkOrder).where(WorkOrder.caller_id == caller.id))}
+            units = {u.id: u.name for u in s.scalars(select(Unit))}
+            entries = tuple(
+                HistoryEntry(r.id, r.started_at, r.outcome, r.request_type, r.content,
+                             orders[r.id].number if r.id in orders else None,
+                             orders[r.id].status if r.id in orders else None)
+                for r in records
+            )
+            open_orders = tuple(
+                OpenOrder(o.number, o.status, units.get(o.lead_unit_id, ""), o.due_at)
+                for o in sorted(orders.values(), key=lambda o: o.created_at, reverse=True)
+                if o.status in OPEN_ORDER_STATUSES
+            )
+            warns = tuple(
+                WarningEntry(w.at, w.code, self._warning_title(w.code))
+                for w in s.scalars(select(CallerWarning).where(CallerWarning.caller_id == caller.id)
+                                   .order_by(CallerWarning.at.desc()))
+            )
+            return CallerHistory(phone, caller.name, True, entries, open_orders, warns)
+
+    def _warning_title(self, code: int) -> str:
+        try:
+            return self._reference.warning(code).title
+        except KeyError:
+            return f"第{code}项"
+
+    def find_repeat(self, raw_phone: str, content: str,
+                    category_id: int | None = None) -> RepeatNotice | None:
+        """Art. 11(6): the most similar request of this caller in the last 30 days."""
+        phone = normalise_phone(raw_phone).number
+        if phone is None or len(content.strip()) < 4:
+            return None
+        now = self._clock.now()
+        with self._factory() as s:
+            return self._find_repeat(s, phone, content, category_id, now)
+
+    def _find_repeat(self, s: Session, phone: str, content: str, category_id: int | None,
+                     now: datetime) -> RepeatNotice | None:
+        caller = s.scalar(select(Caller).where(Caller.phone == phone))
+        if caller is None:
+            return None
+        rows = s.scalars(
+            select(IntakeRecord).where(IntakeRecord.caller_id == caller.id,
+                                       IntakeRecord.started_at >= now - REPEAT_WINDOW)
+            .order_by(IntakeRecord.started_at.desc()).limit(200)
+        ).all()
+        best: RepeatNotice | None = None
+        for r in rows:
+            if not is_repeat(content, r.content, r.started_at, now,
+                             same_category=category_id is not None and r.category_id == category_id):
+                continue
+            score = similarity(content, r.content)
+            if best is None or score > best.similarity:
+                order = s.scalar(select(WorkOrder).where(WorkOrder.intake_id == r.id))
+                best = RepeatNotice(r.id, r.started_at, r.content, r.outcome,
+                                    order.number if order else None, round(score, 1))
+        return best
+
+    # ----------------------------------------------------------------- drafts
+    def save_draft(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime) -> None:
+        with self._factory.begin() as s:
+            row = s.get(CallDraft, operator.id)
+            if row is None:
+                s.add(CallDraft(operator_id=operator.id, data=draft.to_dict(),
+                                started_at=started_at, updated_at=self._clock.now()))
+            else:
+                row.data = draft.to_dict()
+                row.started_at = started_at
+                row.updated_at = self._clock.now()
+
+    def load_draft(self, operator: OperatorInfo) -> SavedDraft | None:
+        with self._factory() as s:
+            row = s.get(CallDraft, operator.id)
+            if row is None:
+                return None
+            return SavedDraft(IntakeDraft.from_dict(dict(row.data or {})), row.started_at)
+
+    def discard_draft(self, operator: OperatorInfo) -> None:
+        with self._factory.begin() as s:
+            s.execute(delete(CallDraft).where(CallDraft.operator_id == operator.id))
+
+    # ----------------------------------------------------------------- outcomes
+    def _check_role(self, operator: OperatorInfo) -> None:
+        if operator.role not in TAKES_CALLS:
+            raise PermissionDenied(f"{operator.role.label}无权受理来电")
+
+    def _regions(self) -> frozenset[str]:
+        return self._catalog.region_names()
+
+    def _record(self, s: Session, operator: OperatorInfo, draft: IntakeDraft, outcome: Outcome,
+                started_at: datetime, **extra) -> IntakeRecord:
+        phone = normalise_phone(draft.caller_number).number
+        assert phone is not None  # validated by the caller of _record
+        now = self._clock.now()
+        caller = s.scalar(select(Caller).where(Caller.phone == phone))
+        if caller is None:
+            caller = Caller(phone=phone, name=draft.caller_name.strip(), warning_count=0,
+                            created_at=now)
+            s.add(caller)
+            s.flush()
+        elif draft.caller_name.strip():
+            caller.name = draft.caller_name.strip()
+        repeat = self._find_repeat(s, phone, draft.content, draft.category_id, now)
+        triage = self._reference.triage.classify(draft.content)
+        record = IntakeRecord(
+            caller_id=caller.id, operator_id=operator.id, channel=draft.channel,
+            request_type=draft.request_type, urgency=draft.urgency, content=draft.content.strip(),
+            region=draft.region or None, address=draft.address.strip(),
+            caller_name=draft.caller_name.strip(), confidential=draft.confidential,
+            category_id=draft.category_id, outcome=outcome.value,
+            repeat_of_id=repeat.intake_id if repeat else None,
+            immediate_dispatch=triage.immediate_dispatch,
+            started_at=min(started_at, now), ended_at=now, **extra,
+        )
+        s.add(record)
+        s.flush()
+        s.execute(delete(CallDraft).where(CallDraft.operator_id == operator.id))
+        return record
+
+    def _check_article(self, s: Session, article_id: str | None) -> KbArticle | None:
+        if article_id is None:
+            return None
+        article = s.get(KbArticle, article_id)
+        if article is None:
+            raise ServiceError(f"知识库条目 {article_id} 不存在或已删除")
+        return article
+
+    def answer_online(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                      article_id: str | None, own_answer: str = "") -> IntakeResult:
+        """Art. 15: answered from the knowledge base (or the agent's own answer)."""
+        self._check_role(operator)
+        errors = validate_common(draft, self._regions())
+        if article_id is None:
+            if msg := check_text("答复内容", own_answer, required=True, min_len=4,
+                                 max_len=OWN_ANSWER_MAX, allow_newlines=True):
+                errors["answer"] = msg + "（未选用知识库时须填写自拟答复）"
+        if errors:
+            raise ValidationFailed(errors)
+        with self._factory.begin() as s:
+            self._check_article(s, article_id)
+            record = self._record(s, operator, draft, Outcome.ANSWERED, started_at,
+                                  kb_article_id=article_id, answer_text=own_answer.strip())
+            used = f"知识库 {article_id}" if article_id else "自拟答复"
+            return IntakeResult(record.id, Outcome.ANSWERED.value, f"已直接答复并记录（{used}）")
+
+    def expert_for(self, domain: str) -> OperatorInfo | None:
+        with self._factory() as s:
+            row = s.execute(
+                select(Operator).join(ExpertDuty, ExpertDuty.operator_id == Operator.id)
+                .where(ExpertDuty.domain == domain, ExpertDuty.on_duty.is_(True),
+                       Operator.active.is_(True)).order_by(Operator.staff_no).limit(1)
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            return OperatorInfo(row.id, row.staff_no, row.name, Role(row.role), row.unit_id)
+
+    def transfer_to_expert(self, operator: OperatorInfo, draft: IntakeDraft,
+                           started_at: datetime, article_id: str | None,
+                           consent: bool) -> IntakeResult:
+        """Art. 15: only with the caller's consent, to the on-duty expert of the domain."""
+        self._check_role(operator)
+        if not consent:
+            raise ServiceError("诉求人未同意转接专家座席，不能转接；可直接答复或派发工单")
+        errors = validate_common(draft, self._regions())
+        if errors:
+            raise ValidationFailed(errors)
+        domain = self._domain_of(article_id, draft.category_id)
+        if domain is None:
+            raise ServiceError("无法确定专家座席领域：请先选中知识库条目或选择诉求分类")
+        expert = self.expert_for(domain)
+        if expert is None:
+            raise ServiceError(f"当前没有“{domain}”领域的专家座席在岗，请派发工单")
+        with self._factory.begin() as s:
+            self._check_article(s, article_id)
+            record = self._record(s, operator, draft, Outcome.EXPERT, started_at,
+                                  kb_article_id=article_id)
+            transfer = ExpertTransfer(intake_id=record.id, expert_id=expert.id, domain=domain,
+                                      kb_article_id=article_id, consent=True,
+                                      status=TransferStatus.WAITING.value, at=self._clock.now())
+            s.add(transfer)
+            s.flush()
+            return IntakeResult(record.id, Outcome.EXPERT.value,
+                                f"已转接{domain}专家座席 {expert.staff_no} {expert.name}",
+                                transfer_id=transfer.id, expert_name=expert.name)
+
+    def expert_target(self, article_id: str | None,
+                      category_id: int | None) -> tuple[str | None, OperatorInfo | None]:
+        """The domain a transfer would go to and the expert on duty for it (for the dialog)."""
+        domain = self._domain_of(article_id, category_id)
+        return domain, (self.expert_for(domain) if domain else None)
+
+    def _domain_of(self, article_id: str | None, category_id: int | None) -> str | None:
+        if article_id:
+            article = self._catalog.article(article_id)
+            if article is not None and article.domain:
+                return article.domain
+        if category_id is not None:
+            cat = self._catalog.categories().get(category_id)
+            if cat is not None and cat.domain:
+                return cat.domain
+        return None
+
+    def validate_common(self, draft: IntakeDraft) -> dict[str, str]:
+        return validate_common(draft, self._regions())
+
+    def validate_work_order(self, draft: IntakeDraft) -> dict[str, str]:
+        return validate_for_work_order(draft, self._regions())
+
+    def create_work_order(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                          lead_unit_id: int, co_handler_ids: list[int] | tuple[int, ...] = (),
+                          article_id: str | None = None) -> IntakeResult:
+        """Art. 15–16: a work order to a lead unit (and co-handlers) with the table's deadline."""
+        self._check_role(operator)
+        errors = validate_for_work_order(draft, self._regions())
+        if errors:
+            raise ValidationFailed(errors)
+        with self._factory.begin() as s:
+            self._check_article(s, article_id)
+            record = self._record(s, operator, draft, Outcome.WORK_ORDER, started_at,
+                                  kb_article_id=article_id)
+            order = self._new_order(s, operator, record, lead_unit_id, co_handler_ids)
+            return IntakeResult(record.id, Outcome.WORK_ORDER.value,
+                                f"工单 {order.number} 已派发至 {self._unit_name(s, lead_unit_id)}",
+                                order_number=order.number)
+
+    @staticmethod
+    def _unit_name(s: Session, unit_id: int) -> str:
+        unit = s.get(Unit, unit_id)
+        return unit.name if unit else str(unit_id)
+
+    def _new_order(self, s: Session, operator: OperatorInfo, record: IntakeRecord,
+                   lead_unit_id: int, co_handler_ids) -> WorkOrder:
+        if s.get(Unit, lead_unit_id) is None:
+            raise ServiceError("牵头单位不存在，请重新选择")
+        co = [u for u in dict.fromkeys(co_handler_ids) if u != lead_unit_id]
+        for unit_id in co:
+            if s.get(Unit, unit_id) is None:
+                raise ServiceError("配合单位不存在，请重新选择")
+        now = self._clock.now()
+        rule = find_rule(self._reference.deadlines, record.request_type, record.urgency)
+        deadlines = compute_deadlines(now, rule)
+        number = next_order_number(s, now.date())
+        order = WorkOrder(
+            number=number, intake_id=record.id, caller_id=record.caller_id,
+            lead_unit_id=lead_unit_id, category_id=record.category_id,
+            request_type=record.request_type, urgency=record.urgency, region=record.region,
+            content=record.content, confidential=record.confidential,
+            immediate_dispatch=record.immediate_dispatch,
+            status=OrderStatus.AWAITING_SIGN.value, sign_by=deadlines.sign_by,
+            due_at=deadlines.due_at, created_at=now, created_by_id=operator.id,
+        )
+        order.co_handlers = [OrderCoHandler(unit_id=u) for u in co]
+        s.add(order)
+        s.flush()
+        names = [self._unit_name(s, u) for u in co]
+        reason = f"坐席派单：牵头 {self._unit_name(s, lead_unit_id)}"
+        if names:
+            reason += "；配合 " + "、".join(names)
+        if record.immediate_dispatch:
+            reason += "；水电气热/突发事件，立即转派（第十二条）"
+        s.add(OrderEvent(order_id=order.id, at=now, actor_id=operator.id, action="create",
+                         from_status=None, to_status=OrderStatus.AWAITING_SIGN.value,
+                         reason=reason))
+        return order
+
+    def not_accepted(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                     code: int) -> IntakeResult:
+        """Art. 11: not accepted, with the explanation read to the caller."""
+        self._check_role(operator)
+        try:
+            reason = self._reference.not_accepted_reason(code)
+        except KeyError:
+            raise ServiceError("请选择第十一条规定的不予受理情形（1–7）") from None
+        errors = validate_common(draft, self._regions())
+        if errors:
+            raise ValidationFailed(errors)
+        with self._factory.begin() as s:
+            record = self._record(s, operator, draft, Outcome.NOT_ACCEPTED, started_at,
+                                  not_accepted_code=code, answer_text=reason.script)
+            return IntakeResult(record.id, Outcome.NOT_ACCEPTED.value,
+                                f"已记录不予受理：{reason.title}（{reason.clause}）")
+
+    def emergency_handoff(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                          service: str, summary: str, follow_up_lead_unit_id: int | None = None,
+                          co_handler_ids: tuple[int, ...] = ()) -> IntakeResult:
+        """Art. 12: hand off to 110/119/120/122; optionally a follow-up order in the same step."""
+        self._check_role(operator)
+        if service not in {s.value for s in EmergencyService}:
+            raise ServiceError("请选择联动热线：110、119、120 或 122")
+        errors = (validate_for_work_order(draft, self._regions()) if follow_up_lead_unit_id
+                  else validate_common(draft, self._regions()))
+        if msg := check_text("联动摘要", summary, required=True, min_len=4, max_len=500,
+                             allow_newlines=True):
+            errors["summary"] = msg
+        if errors:
+            raise ValidationFailed(errors)
+        with self._factory.begin() as s:
+            record = self._record(s, operator, draft, Outcome.EMERGENCY, started_at)
+            order = None
+            if follow_up_lead_unit_id:
+                order = self._new_order(s, operator, record, follow_up_lead_unit_id, co_handler_ids)
+            s.add(EmergencyHandoff(intake_id=record.id, operator_id=operator.id, service=service,
+                                   summary=summary.strip(), at=self._clock.now(),
+                                   follow_up_order_id=order.id if order else None))
+            msg = f"已记录{service}紧急联动"
+            if order:
+                msg += f"，后续工单 {order.number}"
+            return IntakeResult(record.id, Outcome.EMERGENCY.value, msg,
+                                order_number=order.number if order else None)
+
+    def warn_caller(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                    code: int, note: str = "") -> IntakeResult:
+        """Art. 25: dissuade, educate, criticise; the caller is flagged from now on."""
+        self._check_role(operator)
+        try:
+            item = self._reference.warning(code)
+        except KeyError:
+            raise ServiceError("请选择第二十五条规定的情形（1–5）") from None
+        errors: dict[str, str] = {}
+        phone = normalise_phone(draft.caller_number)
+        if phone.error:
+            errors["caller_number"] = phone.error
+        if msg := check_text("备注", note, max_len=500, allow_newlines=True):
+            errors["note"] = msg
+        if msg := check_text("诉求内容", draft.content, max_len=2000, allow_newlines=True):
+            errors["content"] = msg
+        if errors:
+            raise ValidationFailed(errors)
+        if not draft.content.strip():
+            draft = IntakeDraft(**{**draft.to_dict(), "content": f"（劝阻警示：{item.title}）"})
+        with self._factory.begin() as s:
+            record = self._record(s, operator, draft, Outcome.WARNING, started_at,
+                                  answer_text=item.script)
+            s.add(CallerWarning(caller_id=record.caller_id, intake_id=record.id,
+                                operator_id=operator.id, code=code, script=item.script,
+                                note=note.strip(), at=self._clock.now()))
+            caller = s.get(Caller, record.caller_id)
+            caller.warning_count += 1
+            return IntakeResult(record.id, Outcome.WARNING.value,
+                                f"已记录劝阻警示：{item.title}（累计{caller.warning_count}次）")

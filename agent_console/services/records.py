@@ -1,0 +1,92 @@
+"""Listing work orders and intake records for the console and for scripts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_console.domain.enums import Role
+from agent_console.domain.phone import mask_phone
+from agent_console.services.dto import CallRow, OperatorInfo, OrderRow
+from agent_console.services.errors import PermissionDenied
+from agent_console.store.models import (
+    Caller,
+    Category,
+    IntakeRecord,
+    Operator,
+    OrderCoHandler,
+    Unit,
+    WorkOrder,
+)
+
+MAX_LIMIT = 10_000
+
+
+class RecordsService:
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self._factory = factory
+
+    def orders(self, limit: int = 200, viewer: OperatorInfo | None = None) -> list[OrderRow]:
+        """Newest first. A unit liaison sees only the orders of the unit (lead or co-handler);
+        confidential callers' numbers are masked for everyone but the hotline centre's roles."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        with self._factory() as s:
+            stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+            if viewer is not None and viewer.role is Role.UNIT_LIAISON:
+                if viewer.unit_id is None:
+                    raise PermissionDenied("该账号未绑定承办单位，无法查看工单")
+                co = select(OrderCoHandler.order_id).where(OrderCoHandler.unit_id == viewer.unit_id)
+                stmt = stmt.where((WorkOrder.lead_unit_id == viewer.unit_id) | WorkOrder.id.in_(co))
+            orders = s.scalars(stmt.limit(limit)).all()
+            units = {u.id: u.name for u in s.scalars(select(Unit))}
+            cats = {c.id: c.path for c in s.scalars(select(Category))}
+            ops = {o.id: o.staff_no for o in s.scalars(select(Operator))}
+            callers = self._callers(s, {o.caller_id for o in orders})
+            mask_all = viewer is not None and viewer.role is Role.UNIT_LIAISON
+            rows = []
+            for o in orders:
+                phone = callers.get(o.caller_id, "")
+                if o.confidential or mask_all and o.confidential:
+                    phone = mask_phone(phone)
+                rows.append(OrderRow(
+                    number=o.number, status=o.status, lead_unit=units.get(o.lead_unit_id, ""),
+                    co_handlers=tuple(units.get(c.unit_id, "") for c in o.co_handlers),
+                    request_type=o.request_type, urgency=o.urgency,
+                    category=cats.get(o.category_id), region=o.region, content=o.content,
+                    caller_phone=phone, confidential=o.confidential, created_at=o.created_at,
+                    sign_by=o.sign_by, due_at=o.due_at, created_by=ops.get(o.created_by_id, ""),
+                ))
+            return rows
+
+    @staticmethod
+    def _callers(s: Session, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return {c.id: c.phone for c in s.scalars(select(Caller).where(Caller.id.in_(ids)))}
+
+    def calls(self, limit: int = 200) -> list[CallRow]:
+        limit = max(1, min(limit, MAX_LIMIT))
+        with self._factory() as s:
+            records = s.scalars(select(IntakeRecord).order_by(IntakeRecord.started_at.desc(),
+                                                              IntakeRecord.id.desc()).limit(limit)).all()
+            cats = {c.id: c.path for c in s.scalars(select(Category))}
+            ops = {o.id: o.staff_no for o in s.scalars(select(Operator))}
+            callers = self._callers(s, {r.caller_id for r in records})
+            ids = [r.id for r in records]
+            orders = {}
+            if ids:
+                orders = {o.intake_id: o.number for o in s.scalars(
+                    select(WorkOrder).where(WorkOrder.intake_id.in_(ids)))}
+            return [
+                CallRow(
+                    id=r.id, started_at=r.started_at, ended_at=r.ended_at,
+                    operator=ops.get(r.operator_id, ""),
+                    caller_phone=mask_phone(callers.get(r.caller_id, "")) if r.confidential
+                    else callers.get(r.caller_id, ""),
+                    channel=r.channel, request_type=r.request_type, outcome=r.outcome,
+                    kb_article_id=r.kb_article_id, category=cats.get(r.category_id),
+                    region=r.region, content=r.content, confidential=r.confidential,
+                    order_number=orders.get(r.id), not_accepted_code=r.not_accepted_code,
+                )
+                for r in records
+            ]

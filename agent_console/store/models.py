@@ -1,0 +1,256 @@
+"""The ORM schema. Change it only together with a new Alembic revision."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AppMeta(Base):
+    """Key/value facts about this database (demo mode, seed version, KB version)."""
+
+    __tablename__ = "app_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(400))
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    region: Mapped[str | None] = mapped_column(String(40))
+    service_area: Mapped[list] = mapped_column(JSON, default=list)
+    domains: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_no: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    short: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    towns: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+    path: Mapped[str] = mapped_column(String(160), unique=True)
+    domain: Mapped[str | None] = mapped_column(String(20))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    routing: Mapped[str | None] = mapped_column(String(10))
+
+
+class KbArticle(Base):
+    __tablename__ = "kb_articles"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    phrasings: Mapped[list] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    policy_basis: Mapped[str] = mapped_column(Text, default="")
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    domain: Mapped[str] = mapped_column(String(20))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Caller(Base):
+    __tablename__ = "callers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(40), default="")
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IntakeRecord(Base):
+    """One request as received: what was said, by whom, and how the call ended."""
+
+    __tablename__ = "intake_records"
+    __table_args__ = (
+        Index("ix_intake_caller_started", "caller_id", "started_at"),
+        Index("ix_intake_started", "started_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_id: Mapped[int] = mapped_column(ForeignKey("callers.id"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    request_type: Mapped[str] = mapped_column(String(10))
+    urgency: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(400), default="")
+    caller_name: Mapped[str] = mapped_column(String(40), default="")
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    outcome: Mapped[str] = mapped_column(String(20))
+    kb_article_id: Mapped[str | None] = mapped_column(ForeignKey("kb_articles.id"))
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    not_accepted_code: Mapped[int | None] = mapped_column(Integer)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("intake_records.id"))
+    immediate_dispatch: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OrderCounter(Base):
+    """Per-day work-order sequence, advanced atomically with INSERT … ON CONFLICT."""
+
+    __tablename__ = "order_counters"
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class WorkOrder(Base):
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        Index("ix_order_status_due", "status", "due_at"),
+        Index("ix_order_lead_status", "lead_unit_id", "status"),
+        Index("ix_order_caller", "caller_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id"))
+    caller_id: Mapped[int] = mapped_column(ForeignKey("callers.id"))
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    request_type: Mapped[str] = mapped_column(String(10))
+    urgency: Mapped[str] = mapped_column(String(10))
+    region: Mapped[str | None] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    immediate_dispatch: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10))
+    sign_by: Mapped[datetime] = mapped_column(DateTime)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    co_handlers: Mapped[list[OrderCoHandler]] = relationship(
+        back_populates="order", cascade="all, delete-orphan"
+    )
+
+
+class OrderCoHandler(Base):
+    __tablename__ = "order_co_handlers"
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    order: Mapped[WorkOrder] = relationship(back_populates="co_handlers")
+
+
+class OrderEvent(Base):
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_event_order_at", "order_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CallerWarning(Base):
+    """Art. 25: a warning given to a caller, with the script that was read."""
+
+    __tablename__ = "caller_warnings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_id: Mapped[int] = mapped_column(ForeignKey("callers.id"), index=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    code: Mapped[int] = mapped_column(Integer)
+    script: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EmergencyHandoff(Base):
+    """Art. 12: a live emergency passed to 110/119/120/122."""
+
+    __tablename__ = "emergency_handoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    service: Mapped[str] = mapped_column(String(4))
+    summary: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    follow_up_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+
+
+class ExpertDuty(Base):
+    """Who answers the expert seat for a domain (Art. 14)."""
+
+    __tablename__ = "expert_duty"
+    __table_args__ = (UniqueConstraint("operator_id", "domain"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    domain: Mapped[str] = mapped_column(String(20))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ExpertTransfer(Base):
+    """Art. 15: a call passed to an expert seat with the caller's consent."""
+
+    __tablename__ = "expert_transfers"
+    __table_args__ = (Index("ix_transfer_expert_status", "expert_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id"))
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    domain: Mapped[str] = mapped_column(String(20))
+    kb_article_id: Mapped[str | None] = mapped_column(ForeignKey("kb_articles.id"))
+    consent: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CallDraft(Base):
+    """The form as the agent left it: restored after a crash or restart."""
+
+    __tablename__ = "call_drafts"
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,187 @@
+"""Load the shipped content in data/ into the database; safe to run again (upserts by key)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_console.domain.enums import Role
+from agent_console.domain.passwords import hash_password
+from agent_console.store.models import (
+    AppMeta,
+    Category,
+    ExpertDuty,
+    KbArticle,
+    Operator,
+    Region,
+    Unit,
+)
+
+DEMO_PASSWORD = "demo"
+DEMO_ACCOUNTS = (
+    ("1001", "王晓雯", Role.SEAT_AGENT, None),
+    ("2001", "李建国", Role.EXPERT, None),
+    ("3001", "张丽华", Role.DISPATCHER, None),
+    ("4001", "赵敏", Role.TRAINER, None),
+    ("5001", "刘洋", Role.UNIT_LIAISON, "heat_city"),
+    ("9001", "系统管理员", Role.ADMIN, None),
+)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    regions: int
+    units: int
+    categories: int
+    articles: int
+    demo_accounts: int
+
+
+def _load_json(path: Path):
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load_articles(data_dir: Path) -> list[dict]:
+    rows: list[dict] = []
+    for path in sorted((data_dir / "kb").glob("*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path.name}:{lineno}: {exc}") from exc
+    return rows
+
+
+def seed(factory: sessionmaker[Session], data_dir: Path, *, demo: bool, now: datetime) -> SeedReport:
+    """One transaction: either all the content lands or none of it."""
+    with factory.begin() as session:
+        n_regions = _seed_regions(session, _load_json(data_dir / "regions.json"))
+        units = _seed_units(session, _load_json(data_dir / "units.json"))
+        n_categories = _seed_categories(session, _load_json(data_dir / "categories.json"), units)
+        n_articles = _seed_articles(session, load_articles(data_dir), units, now)
+        n_demo = _seed_demo(session, units, now) if demo else 0
+        _set_meta(session, "seeded_at", now.isoformat(timespec="seconds"))
+        _set_meta(session, "kb_version", now.isoformat(timespec="seconds"))
+        if demo:
+            _set_meta(session, "demo_mode", "1")
+    return SeedReport(n_regions, len(units), n_categories, n_articles, n_demo)
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(AppMeta, key)
+    if row is None:
+        session.add(AppMeta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def _seed_regions(session: Session, regions: list[dict]) -> int:
+    existing = {r.name: r for r in session.scalars(select(Region))}
+    for pos, item in enumerate(regions):
+        row = existing.get(item["name"]) or Region(name=item["name"])
+        row.short = item.get("short") or item["name"]
+        row.kind = item["kind"]
+        row.towns = list(item.get("towns", []))
+        row.position = pos
+        session.add(row)
+    return len(regions)
+
+
+def _seed_units(session: Session, units: list[dict]) -> dict[str, Unit]:
+    existing = {u.code: u for u in session.scalars(select(Unit))}
+    for item in units:
+        row = existing.get(item["code"]) or Unit(code=item["code"])
+        row.name = item["name"]
+        row.kind = item["kind"]
+        row.region = item.get("region")
+        row.service_area = list(item.get("service_area", []))
+        row.domains = list(item.get("domains", []))
+        session.add(row)
+        existing[item["code"]] = row
+    session.flush()
+    for item in units:
+        parent = item.get("parent")
+        existing[item["code"]].parent_id = existing[parent].id if parent else None
+    session.flush()
+    return existing
+
+
+def _seed_categories(session: Session, tree: list[dict], units: dict[str, Unit]) -> int:
+    existing = {c.path: c for c in session.scalars(select(Category))}
+    count = 0
+
+    def visit(node: dict, parent: Category | None, level: int, prefix: str) -> None:
+        nonlocal count
+        path = f"{prefix}/{node['name']}" if prefix else node["name"]
+        row = existing.get(path) or Category(path=path)
+        row.name = node["name"]
+        row.level = level
+        row.parent_id = parent.id if parent else None
+        row.domain = node.get("domain")
+        lead = node.get("lead_unit")
+        if lead is not None and lead not in units:
+            raise ValueError(f"分类“{path}”的牵头单位编码 {lead} 不存在")
+        row.lead_unit_id = units[lead].id if lead else None
+        row.routing = node.get("routing")
+        session.add(row)
+        session.flush()
+        existing[path] = row
+        count += 1
+        for child in node.get("children", []):
+            visit(child, row, level + 1, path)
+
+    for root in tree:
+        visit(root, None, 1, "")
+    return count
+
+
+def _seed_articles(session: Session, articles: list[dict], units: dict[str, Unit],
+                   now: datetime) -> int:
+    categories = {c.path: c.id for c in session.scalars(select(Category))}
+    existing = {a.id: a for a in session.scalars(select(KbArticle))}
+    for item in articles:
+        row = existing.get(item["id"]) or KbArticle(id=item["id"])
+        row.title = item["title"]
+        row.phrasings = list(item.get("phrasings", []))
+        row.answer = item["answer"]
+        row.policy_basis = item.get("policy_basis", "")
+        owner = item.get("owner_unit")
+        row.owner_unit_id = units[owner].id if owner in units else None
+        valid = item.get("valid_until")
+        row.valid_until = date.fromisoformat(valid) if valid else None
+        row.keywords = list(item.get("keywords", []))
+        row.domain = item.get("domain", "其他")
+        row.category_id = categories.get(item.get("category", ""))
+        row.updated_at = now
+        session.add(row)
+    return len(articles)
+
+
+def _seed_demo(session: Session, units: dict[str, Unit], now: datetime) -> int:
+    added = 0
+    hashed = hash_password(DEMO_PASSWORD)
+    for staff_no, name, role, unit_code in DEMO_ACCOUNTS:
+        if session.scalar(select(Operator).where(Operator.staff_no == staff_no)):
+            continue
+        unit = units.get(unit_code) if unit_code else None
+        session.add(Operator(staff_no=staff_no, name=name, role=role.value, password_hash=hashed,
+                             unit_id=unit.id if unit else None, active=True, created_at=now))
+        added += 1
+    session.flush()
+    expert = session.scalar(select(Operator).where(Operator.staff_no == "2001"))
+    if expert is not None:
+        domains = {d for u in units.values() for d in (u.domains or [])}
+        have = set(session.scalars(select(ExpertDuty.domain).where(ExpertDuty.operator_id == expert.id)))
+        for domain in sorted(domains - have):
+            session.add(ExpertDuty(operator_id=expert.id, domain=domain, on_duty=True))
+    return added

@@ -1,0 +1,1 @@
+"""Textual user interface: screens, widgets and the stylesheet. Calls services, never SQL."""

@@ -1,0 +1,46 @@
+"""F1: every key of the current screen, as remapped by the user's keymap."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "关闭")]
+
+    def __init__(self, title: str, keys: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self._title = title
+        self._keys = keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="help-dialog"):
+            yield Static(Text(f"{self._title} · 快捷键", style="bold"), classes="dialog-title")
+            table = DataTable(id="help-keys", show_cursor=False)
+            table.add_columns("按键", "功能", "编号（用于自定义键位）")
+            for key, description, binding_id in self._keys:
+                table.add_row(Text(key), Text(description), Text(binding_id))
+            yield table
+            yield Static(Text("自定义键位：在配置目录的 keymap.toml 中写 编号 = \"按键\"，"
+                              "例如 work_order = \"f4\"。Esc 关闭。", style="dim"))
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
+
+
+def binding_rows(screen) -> list[tuple[str, str, str]]:
+    """(key as shown, description, id) for the screen's and app's active bindings."""
+    rows = []
+    seen = set()
+    for key, active in screen.active_bindings.items():
+        b = active.binding
+        if not b.description or (b.id or b.action) in seen:
+            continue
+        seen.add(b.id or b.action)
+        rows.append((screen.app.get_key_display(b), b.description, b.id or ""))
+    return rows

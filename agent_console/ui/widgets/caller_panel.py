@@ -1,0 +1,100 @@
+"""Caller history, repeat notice (Art. 11(6)), triage banner (Art. 12) and the last outcome."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from agent_console.domain.enums import Outcome
+from agent_console.domain.triage import TriageResult
+from agent_console.services.dto import CallerHistory, RepeatNotice
+
+
+def _clip(text: str, width: int = 28) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def history_text(history: CallerHistory | None) -> Text:
+    if history is None:
+        return Text("输入来电号码后显示诉求人历史", style="dim")
+    if not history.known:
+        return Text(f"{history.phone}：首次来电，无历史记录", style="dim")
+    text = Text()
+    text.append(f"{history.phone}", style="bold")
+    if history.name:
+        text.append(f" {history.name}")
+    text.append(f"  历史诉求 {len(history.entries)} 条，在办工单 {len(history.open_orders)} 件\n")
+    if history.warnings:
+        text.append(f"⚠ 已被劝阻警示 {len(history.warnings)} 次：", style="bold red")
+        text.append("；".join(f"{w.at:%m-%d} {w.title}" for w in history.warnings[:3]) + "\n",
+                    style="red")
+    for order in history.open_orders[:3]:
+        text.append(f"在办 {order.number} {order.status} {order.lead_unit} "
+                    f"时限 {order.due_at:%m-%d %H:%M}\n", style="yellow")
+    for entry in history.entries[:5]:
+        label = Outcome(entry.outcome).label if entry.outcome in Outcome._value2member_map_ else entry.outcome
+        text.append(f"{entry.at:%Y-%m-%d %H:%M} {label} ")
+        if entry.order_number:
+            text.append(f"{entry.order_number} ")
+        text.append(_clip(entry.content) + "\n", style="dim")
+    return text
+
+
+def repeat_text(notice: RepeatNotice) -> Text:
+    text = Text()
+    text.append("重复诉求提示（第十一条第（六）项）：", style="bold")
+    text.append(f"该来电人 {notice.at:%Y-%m-%d %H:%M} 曾反映相似诉求（受理记录 #{notice.intake_id}")
+    if notice.order_number:
+        text.append(f"，工单 {notice.order_number}")
+    text.append(f"，相似度 {notice.similarity:.0f}%）：")
+    text.append(_clip(notice.content, 40))
+    text.append("。如无新情况、新理由，可按 F8 不予受理并解释。")
+    return text
+
+
+def triage_text(result: TriageResult, scripts: dict[str, str]) -> Text:
+    text = Text()
+    if result.is_emergency:
+        for service, name, keyword in result.emergencies:
+            text.append(f"紧急！疑似需{name}，请立即转 {service}", style="bold")
+            text.append(f"（关键词“{keyword}”，按 F9 紧急联动）\n")
+            if scripts.get(service):
+                text.append(scripts[service] + "\n")
+    if result.utilities:
+        domains = "、".join(f"{d}（{kw}）" for d, kw in result.utilities)
+        text.append(f"水电气热诉求：{domains} —— 须立即转派承办单位（第十二条），按 F7 派单\n",
+                    style="bold")
+    if result.disaster:
+        text.append(f"自然灾害/突发事件：{'、'.join(result.disaster)} —— 须立即转派\n", style="bold")
+    return text
+
+
+class CallerPanel(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="triage-banner")
+        yield Static("", id="repeat-notice")
+        yield Static("", id="outcome-banner")
+        yield Static(Text("诉求人历史", style="bold"), classes="pane-title")
+        yield Static(history_text(None), id="caller-history")
+
+    def show_history(self, history: CallerHistory | None) -> None:
+        self.query_one("#caller-history", Static).update(history_text(history))
+
+    def show_repeat(self, notice: RepeatNotice | None) -> None:
+        widget = self.query_one("#repeat-notice", Static)
+        widget.update(repeat_text(notice) if notice else "")
+        widget.set_class(notice is not None, "visible")
+
+    def show_triage(self, result: TriageResult, scripts: dict[str, str]) -> None:
+        widget = self.query_one("#triage-banner", Static)
+        widget.update(triage_text(result, scripts))
+        widget.set_class(result.is_emergency, "emergency")
+        widget.set_class(not result.is_emergency and result.immediate_dispatch, "utility")
+
+    def show_outcome(self, message: str | None) -> None:
+        widget = self.query_one("#outcome-banner", Static)
+        widget.update(Text(message) if message else "")
+        widget.set_class(bool(message), "visible")

@@ -1,0 +1,89 @@
+"""The knowledge-base pane: search box, ranked results with highlights, the answer script."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from agent_console.search.index import SearchHit
+from agent_console.services.dto import ArticleInfo
+
+
+def highlighted_title(hit: SearchHit, article: ArticleInfo | None, today: date) -> Text:
+    text = Text(hit.title)
+    for start, end in hit.title_spans:
+        text.stylize("bold reverse", start, end)
+    if article is not None:
+        text.append(f"  {article.domain}", style="dim")
+        if article.is_stale(today):
+            text.append("  [待更新]", style="bold red")
+    return text
+
+
+def article_text(article: ArticleInfo, today: date) -> Text:
+    text = Text()
+    text.append(article.title + "\n", style="bold")
+    text.append(f"{article.id}  {article.category_path or article.domain}\n", style="dim")
+    text.append("答复口径\n", style="bold underline")
+    text.append(article.answer + "\n\n")
+    if article.phrasings:
+        text.append("常见问法：", style="bold")
+        text.append("；".join(article.phrasings) + "\n")
+    if article.policy_basis:
+        text.append("政策依据：", style="bold")
+        text.append(article.policy_basis + "\n")
+    if article.owner_unit:
+        text.append("责任单位：", style="bold")
+        text.append(article.owner_unit + "\n")
+    if article.valid_until:
+        style = "bold red" if article.is_stale(today) else ""
+        text.append("有效期至：", style="bold")
+        text.append(f"{article.valid_until:%Y-%m-%d}", style=style)
+        if article.is_stale(today):
+            text.append("（已过期，答复前请与责任单位核实）", style="bold red")
+        text.append("\n")
+    return text
+
+
+class KbPane(Vertical):
+    """Shows what the search engine found; the screen decides when to search."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("知识库（F2 搜索）", style="bold"), classes="pane-title")
+        yield Input(id="kb-search", placeholder="输入关键词、拼音首字母；留空则按诉求内容匹配")
+        yield Static("知识库索引加载中…", id="kb-status")
+        yield OptionList(id="kb-results")
+        with VerticalScroll(id="kb-article-scroll"):
+            yield Static("", id="kb-article")
+
+    def show_status(self, message: str) -> None:
+        self.query_one("#kb-status", Static).update(Text(message))
+
+    def show_hits(self, hits: list[SearchHit], articles: dict[str, ArticleInfo],
+                  today: date) -> None:
+        results = self.query_one("#kb-results", OptionList)
+        previous = self.selected_id()
+        results.clear_options()
+        results.add_options([
+            Option(highlighted_title(hit, articles.get(hit.id), today), id=hit.id) for hit in hits
+        ])
+        if hits:
+            ids = [h.id for h in hits]
+            results.highlighted = ids.index(previous) if previous in ids else 0
+        else:
+            self.show_article(None, today)
+
+    def selected_id(self) -> str | None:
+        results = self.query_one("#kb-results", OptionList)
+        if results.highlighted is None or results.option_count == 0:
+            return None
+        return results.get_option_at_index(results.highlighted).id
+
+    def show_article(self, article: ArticleInfo | None, today: date) -> None:
+        view = self.query_one("#kb-article", Static)
+        view.update(article_text(article, today) if article else Text("（未选中知识库条目）", style="dim"))
