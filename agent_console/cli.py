@@ -74,6 +74,12 @@ def _open(args, prepare: bool = True):
 
 
 def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    if not sys.stdout.isatty():
+        # Pipes and files get tab-separated lines: nothing squeezed or cut.
+        print("\t".join(headers))
+        for row in rows:
+            print("\t".join(" ".join(str(c).split()) for c in row))
+        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text

@@ -18,6 +18,8 @@ from agent_console.services.reference import Reference
 from agent_console.store.models import OrderCounter
 
 CITYWIDE = "全市"
+LOCAL_KINDS = frozenset({UnitKind.COUNTY_GOVERNMENT, UnitKind.DEVELOPMENT_ZONE,
+                         UnitKind.TOWN_STREET})
 
 
 def next_order_number(session: Session, day: date) -> str:
@@ -99,10 +101,13 @@ class DispatchService:
         for unit in self._catalog.units().values():
             if unit.id == exclude:
                 continue
-            if cat.domain and cat.domain in unit.domains and (
-                unit.kind != UnitKind.PUBLIC_UTILITY or self._serves(unit, region)
-            ):
-                out.append(unit)
+            if not cat.domain or cat.domain not in unit.domains:
+                continue
+            if unit.kind == UnitKind.PUBLIC_UTILITY and not self._serves(unit, region):
+                continue
+            if unit.kind in LOCAL_KINDS and unit.region != region:
+                continue  # local governments only for the caller's own region
+            out.append(unit)
         if region:
             gov = self._region_government(region)
             if gov is not None and gov.id != exclude and gov not in out:

@@ -70,6 +70,7 @@ class SeatScreen(Screen):
         self._latest_query = ""
         self._latest_phone = ""
         self._loading = False
+        self._last_draft = IntakeDraft()
         self.last_result: IntakeResult | None = None
 
     # ------------------------------------------------------------------ layout
@@ -99,6 +100,7 @@ class SeatScreen(Screen):
         if saved is not None and not saved.draft.is_blank:
             self._loading = True
             self.form.load(saved.draft)
+            self._last_draft = saved.draft
             self.started_at = saved.started_at
             self._category_manual = saved.draft.category_id is not None
             self.call_after_refresh(self._end_loading)
@@ -168,6 +170,10 @@ class SeatScreen(Screen):
     def _form_changed(self) -> None:
         if self._loading:
             return
+        draft = self.form.draft()
+        if draft == self._last_draft:
+            return  # echo of a programmatic load, not the agent typing
+        self._last_draft = draft
         self.panel.show_outcome(None)
         if self._save_timer:
             self._save_timer.stop()
@@ -248,10 +254,13 @@ class SeatScreen(Screen):
         if query != self._latest_query:
             return  # a newer keystroke already asked again
         self.kb.show_hits(hits, self._articles, self.services.clock.now().date())
+        size = len(self.app.kb_index) if self.app.kb_index is not None else 0
         if hits:
-            self.kb.show_status(f"知识库 {len(self.app.kb_index)} 条 · 匹配 {len(hits)} 条")
+            self.kb.show_status(f"知识库 {size} 条 · 匹配 {len(hits)} 条")
         elif query.strip():
             self.kb.show_status("没有匹配的知识库条目，可自拟答复或派发工单")
+        else:
+            self.kb.show_status(f"知识库 {size} 条")
         self._show_selected_article()
 
     @on(OptionList.OptionHighlighted, "#kb-results")
@@ -449,6 +458,7 @@ class SeatScreen(Screen):
             self._save_timer.stop()
         self._loading = True
         self.form.load(IntakeDraft())
+        self._last_draft = IntakeDraft()
         self.query_one("#kb-search", Input).value = ""
         self.call_after_refresh(self._end_loading)
         self._category_manual = False
@@ -460,6 +470,6 @@ class SeatScreen(Screen):
         self.panel.show_repeat(None)
         self.panel.show_outcome(None)
         self.panel.show_triage(self.services.reference.triage.classify(""), {})
-        self._apply_hits("", [])
         self._latest_query = ""
+        self._apply_hits("", [])
         self.set_focus(self.query_one("#f-number", Input))

@@ -42,31 +42,31 @@ class CallForm(VerticalScroll):
         yield Static(Text("来电受理单", style="bold"), classes="pane-title")
         with Horizontal(classes="form-row"):
             yield Label("来电号码", classes="field-label")
-            yield Input(id="f-number", placeholder="手机或座机号码")
+            yield Input(id="f-number", placeholder="手机或座机号码", compact=True)
         yield Static("", id="e-caller_number", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Label("姓名", classes="field-label")
-            yield Input(id="f-name", placeholder="诉求人姓名（可不填）")
-            yield Checkbox("保密", id="f-confidential")
+            yield Input(id="f-name", placeholder="诉求人姓名（可不填）", compact=True)
+            yield Checkbox("保密", id="f-confidential", compact=True)
         yield Static("", id="e-caller_name", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Label("渠道", classes="field-label")
             yield Select([(c.value, c.value) for c in Channel], value=Channel.PHONE.value,
-                         allow_blank=False, id="f-channel")
+                         allow_blank=False, id="f-channel", compact=True)
             yield Label("类型", classes="field-label-short")
             yield Select([(t.value, t.value) for t in RequestType],
-                         value=RequestType.CONSULT.value, allow_blank=False, id="f-type")
+                         value=RequestType.CONSULT.value, allow_blank=False, id="f-type", compact=True)
             yield Label("紧急", classes="field-label-short")
             yield Select([(u.value, u.value) for u in Urgency], value=Urgency.NORMAL.value,
-                         allow_blank=False, id="f-urgency")
+                         allow_blank=False, id="f-urgency", compact=True)
         with Horizontal(classes="form-row"):
             yield Label("区域", classes="field-label")
             yield Select([(r.name, r.name) for r in self._regions], prompt="请选择旗县市区",
-                         id="f-region")
+                         id="f-region", compact=True)
         yield Static("", id="e-region", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Label("地址", classes="field-label")
-            yield Input(id="f-address", placeholder="具体地址（小区、楼号、单元）")
+            yield Input(id="f-address", placeholder="具体地址（小区、楼号、单元）", compact=True)
         yield Static("", id="e-address", classes="field-error")
         yield Label("诉求内容（F3）", classes="field-label-block")
         yield TextArea(id="f-content", soft_wrap=True, show_line_numbers=False,
@@ -75,7 +75,7 @@ class CallForm(VerticalScroll):
         with Horizontal(classes="form-row"):
             yield Label("诉求分类", classes="field-label")
             yield Select([(c.path, c.id) for c in self._categories], prompt="随知识库自动建议",
-                         id="f-category", type_to_search=True)
+                         id="f-category", type_to_search=True, compact=True)
         yield Static("", id="e-category", classes="field-error")
 
     # -------------------------------------------------------------- values

@@ -55,7 +55,7 @@ class KbPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("知识库（F2 搜索）", style="bold"), classes="pane-title")
-        yield Input(id="kb-search", placeholder="输入关键词、拼音首字母；留空则按诉求内容匹配")
+        yield Input(id="kb-search", placeholder="关键词或拼音首字母；留空按诉求内容匹配", compact=True)
         yield Static("知识库索引加载中…", id="kb-status")
         yield OptionList(id="kb-results")
         with VerticalScroll(id="kb-article-scroll"):

@@ -1,0 +1,86 @@
+"""The CLI that scripts and admins rely on: JSON keys are a contract."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from agent_console.cli import main
+from agent_console.config import Settings
+from agent_console.services.container import open_services
+from tests.conftest import FROZEN_AT
+from tests.services.helpers import HEATING_PATH, category_id, draft, heating_article
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def populated(settings: Settings, clock):
+    svc = open_services(settings, clock)
+    agent = svc.accounts.authenticate("1001", "demo")
+    cat = category_id(svc, HEATING_PATH)
+    lead = svc.dispatch.propose(cat, None, "咨询", "一般", FROZEN_AT).lead
+    svc.intake.create_work_order(agent, draft(category_id=cat), FROZEN_AT, lead.id)
+    svc.intake.answer_online(agent, draft(content="想问一下暖气费怎么交"), FROZEN_AT,
+                             heating_article(svc))
+    svc.close()
+    return settings, lead
+
+
+def test_orders_list_json(capsys, populated):
+    settings, lead = populated
+    code, out, _ = run(capsys, "orders", "list", "--json", "--db", settings.db_url)
+    assert code == 0
+    (order,) = json.loads(out)
+    assert order["number"] == "TL20261126000001"
+    assert order["status"] == "待签收"
+    assert order["lead_unit"] == lead.name
+    assert order["request_type"] == "咨询"
+    assert order["created_at"].startswith("2026-11-26T09:30")
+    assert {"co_handlers", "due_at", "sign_by", "category", "region"} <= set(order)
+
+
+def test_calls_list_json_and_tables(capsys, populated):
+    settings, _ = populated
+    code, out, _ = run(capsys, "--db", settings.db_url, "calls", "list", "--json")
+    assert code == 0
+    calls = json.loads(out)
+    assert {c["outcome"] for c in calls} == {"work_order", "answered"}
+    answered = next(c for c in calls if c["outcome"] == "answered")
+    assert answered["kb_article_id"] and answered["outcome_label"] == "直接答复"
+    code, out, _ = run(capsys, "calls", "list", "--db", settings.db_url)
+    assert code == 0 and "直接答复" in out
+    code, out, _ = run(capsys, "orders", "list", "--db", settings.db_url)
+    assert "TL20261126000001" in out
+
+
+def test_env_var_selects_database(capsys, populated, monkeypatch):
+    settings, _ = populated
+    monkeypatch.setenv("AGENT_CONSOLE_DB", settings.db_url)
+    code, out, _ = run(capsys, "orders", "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 1
+
+
+def test_db_upgrade_seed_and_user_add(capsys, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'admin.sqlite3'}"
+    code, out, _ = run(capsys, "db", "upgrade", "--db", url)
+    assert code == 0 and "0001" in out
+    code, out, _ = run(capsys, "seed", "--db", url)
+    assert code == 0 and "承办单位" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-pw\n"))
+    code, out, _ = run(capsys, "user", "add", "--staff-no", "1234", "--name", "周敏",
+                       "--role", "dispatcher", "--password-stdin", "--db", url)
+    assert code == 0 and "1234" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "user", "add", "--staff-no", "1235", "--name", "周敏",
+                       "--role", "dispatcher", "--password-stdin", "--db", url)
+    assert code == 2 and "密码至少8位" in err
+    code, out, _ = run(capsys, "orders", "list", "--db", url)
+    assert "暂无工单" in out

@@ -1,0 +1,30 @@
+"""domain, search, services and store never import textual (the UI stays replaceable)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import agent_console
+
+PACKAGE = Path(agent_console.__file__).parent
+
+
+def test_core_layers_do_not_import_textual():
+    modules = []
+    for layer in ("domain", "search", "services", "store"):
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            rel = path.relative_to(PACKAGE.parent).with_suffix("")
+            name = ".".join(rel.parts)
+            modules.append(name.removesuffix(".__init__"))
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert len(modules) > 15
+    assert out.stdout.strip() == ""
