@@ -1,0 +1,49 @@
+"""Pictures of the seat screen (frozen clock, fixed size, default theme, seeded data)."""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+from tests.ui.helpers import SIZE, login, make_app, no_blink, settle
+
+
+def test_seat_empty(snap_compare, services):
+    async def run_before(pilot):
+        await login(pilot)
+        no_blink(pilot.app)
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def _typing(content: str):
+    async def run_before(pilot):
+        await login(pilot)
+        no_blink(pilot.app)
+        await pilot.press(*"13912345678")
+        await pilot.press("f3")
+        pilot.app.screen.query_one("#f-content", TextArea).insert(content)
+        await settle(pilot, 0.8)
+
+    return run_before
+
+
+def test_seat_with_kb_results(snap_compare, services):
+    assert snap_compare(make_app(services), terminal_size=SIZE,
+                        run_before=_typing("小区暖气不热，家里只有十几度"))
+
+
+def test_seat_with_emergency_banner(snap_compare, services):
+    assert snap_compare(make_app(services), terminal_size=SIZE,
+                        run_before=_typing("邻居家厨房着火了，楼道里全是烟，有老人被困"))
+
+
+def test_dispatch_dialog(snap_compare, services):
+    typing = _typing("小区暖气不热，家里只有十几度")
+
+    async def run_before(pilot):
+        await typing(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
