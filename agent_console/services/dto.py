@@ -135,6 +135,7 @@ class IntakeResult:
     order_number: str | None = None
     transfer_id: int | None = None
     expert_name: str | None = None
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)

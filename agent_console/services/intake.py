@@ -315,7 +315,7 @@ class IntakeService:
             order = self._new_order(s, operator, record, lead_unit_id, co_handler_ids)
             return IntakeResult(record.id, Outcome.WORK_ORDER.value,
                                 f"工单 {order.number} 已派发至 {self._unit_name(s, lead_unit_id)}",
-                                order_number=order.number)
+                                order_number=order.number, due_at=order.due_at)
 
     @staticmethod
     def _unit_name(s: Session, unit_id: int) -> str:
@@ -400,7 +400,8 @@ class IntakeService:
             if order:
                 msg += f"，后续工单 {order.number}"
             return IntakeResult(record.id, Outcome.EMERGENCY.value, msg,
-                                order_number=order.number if order else None)
+                                order_number=order.number if order else None,
+                                due_at=order.due_at if order else None)
 
     def warn_caller(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
                     code: int, note: str = "") -> IntakeResult:

@@ -233,3 +233,26 @@ async def test_ctrl_n_confirms_before_discarding(services):
         await settle(pilot)
         assert form_is_reset(app)
         assert services.intake.load_draft(services.accounts.authenticate("1001", "demo")) is None
+
+
+async def test_every_form_field_reports_bad_input_and_keeps_it(services):
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        form = app.screen
+        form.query_one("#f-number", Input).value = "139-abc"
+        form.query_one("#f-name", Input).value = "张三😀"
+        form.query_one("#f-address", Input).value = "建国路" * 80
+        form.query_one("#f-content", TextArea).load_text("暖")
+        await settle(pilot, 0.6)
+        await pilot.press("f5")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "来电号码只能包含" in text
+        assert "姓名不能包含表情符号" in text
+        assert "地址过长" in text
+        assert "诉求内容过短" in text
+        assert form.query_one("#f-name", Input).value == "张三😀"
+        assert form.query_one("#f-address", Input).value == "建国路" * 80
+        assert app.focused.id == "f-number"  # the first bad field takes the focus
+        assert all_rows(services, IntakeRecord) == []

@@ -447,8 +447,9 @@ class SeatScreen(Screen):
         message = result.message
         if result.order_number:
             order_notice = self.services.reference.phrases.get("work_order_notice", "")
+            deadline = f"{result.due_at:%Y年%m月%d日%H:%M}前" if result.due_at else "规定时限内"
             message += "\n" + order_notice.replace("{number}", result.order_number) \
-                .replace("{deadline}", "承办单位办理时限内")
+                .replace("{deadline}", deadline)
         self.notify(result.message, title="已记录")
         self._new_call()
         self.panel.show_outcome(message)
