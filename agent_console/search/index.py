@@ -1,22 +1,33 @@
-"""An inverted index with BM25F-style field weights and a rapidfuzz rerank of the best few."""
+"""The knowledge-base index: BM25F over an inverted index in compact numpy arrays, then a
+rapidfuzz rerank of the best few candidates on characters and on pinyin.
+
+Build once (in a worker), then ``search`` is read-only; ``upsert``/``remove`` add a small
+delta segment in place, so an edited article is searchable at once without a rebuild.
+"""
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+import threading
+from functools import lru_cache
+from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from agent_console.domain.normalize import normalize
-from agent_console.search.tokens import tokenize
+from agent_console.search.analysis import QueryPlan, canonical, document_terms, plan_query
+from agent_console.search.pinyin import initials, readings
+from agent_console.search.rerank import QuerySide, features, query_side, score, syllables_of
 
-FIELD_WEIGHTS = {"title": 3.0, "phrasings": 2.5, "keywords": 2.0, "body": 0.5}
-TERM_KIND_WEIGHTS = {"u": 0.35, "b": 1.0, "w": 1.2}
-K1 = 1.2
-B = 0.6
-RERANK = 40
-MAX_QUERY_CHARS = 300
+FIELDS = ("title", "phrasings", "keywords", "body")
+FIELD_WEIGHTS = {"title": 2.0, "phrasings": 1.6, "keywords": 1.2, "body": 0.25}
+FIELD_B = {"title": 0.75, "phrasings": 0.6, "keywords": 0.3, "body": 0.75}
+K1 = 1.5
+RERANK = 100
+COMMON_CHAR_SHARE = 0.15  # single characters in more docs than this carry no signal
 
 
 @dataclass(frozen=True)
@@ -33,12 +44,12 @@ class SearchHit:
     id: str
     score: float
     title: str
-    # (start, end) character spans in the title that match the query, for highlighting.
+    # (start, end) character spans of the title that explain the match, for highlighting.
     title_spans: tuple[tuple[int, int], ...] = ()
     matched_terms: tuple[str, ...] = field(default=())
 
 
-def _field_texts(doc: KbDocument) -> dict[str, str]:
+def _fields(doc: KbDocument) -> dict[str, str]:
     return {
         "title": doc.title,
         "phrasings": "\n".join(doc.phrasings),
@@ -47,35 +58,289 @@ def _field_texts(doc: KbDocument) -> dict[str, str]:
     }
 
 
-def match_spans(text: str, query: str) -> tuple[tuple[int, int], ...]:
-    """Spans of ``text`` covered by any 2-character piece (or ASCII word) of the query."""
-    if not text or not query:
-        return ()
-    qnorm = normalize(query)
-    pieces = set()
-    for run in qnorm.split():
-        if run.isascii():
-            if len(run) >= 2:
-                pieces.add(run)
+def _compact(text: str) -> str:
+    return canonical(normalize(text)).replace(" ", "")
+
+
+@lru_cache(maxsize=65536)
+def _initials_string(text: str) -> str:
+    return "".join((initials(ch) or (ch,))[0] for ch in text)
+
+
+class KnowledgeIndex:
+    def __init__(self, synonyms: dict[str, list[str]] | None = None) -> None:
+        self._synonyms = {
+            normalize(k): tuple(v) for k, v in (synonyms or {}).items() if len(normalize(k)) >= 2
+        }
+        self.ids: list[str] = []
+        self.titles: list[str] = []
+        self.texts: list[tuple[str, ...]] = []  # compact title + phrasings, for the rerank
+        self.pos: dict[str, int] = {}
+        self.vocab: dict[str, int] = {}
+        self.offsets = np.zeros(1, dtype=np.int64)
+        self.post_docs = np.zeros(0, dtype=np.int32)
+        self.post_w = np.zeros(0, dtype=np.float32)
+        self.df = np.zeros(0, dtype=np.int32)
+        self.avg_len = {f: 1.0 for f in FIELDS}
+        self.alive = np.zeros(0, dtype=bool)
+        self.n_base = 0
+        self._dead = 0
+        self._delta: dict[str, list[tuple[int, float]]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.ids) - self._dead
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(cls, docs, synonyms: dict[str, list[str]] | None = None) -> KnowledgeIndex:
+        index = cls(synonyms)
+        index._build(list(docs))
+        return index
+
+    def _doc_weights(self, doc: KbDocument) -> dict[str, float]:
+        acc: dict[str, float] = {}
+        for name, text in _fields(doc).items():
+            if not text:
+                continue
+            b = FIELD_B[name]
+            norm = 1 - b + b * len(text) / self.avg_len[name]
+            weight = FIELD_WEIGHTS[name]
+            for term, tf in Counter(document_terms(text)).items():
+                acc[term] = acc.get(term, 0.0) + weight * tf / norm
+        return {t: a * (K1 + 1) / (a + K1) for t, a in acc.items()}
+
+    def _remember(self, doc: KbDocument) -> int:
+        i = len(self.ids)
+        self.ids.append(doc.id)
+        self.titles.append(doc.title)
+        self.texts.append(tuple(t for t in (_compact(doc.title), *(_compact(p) for p in doc.phrasings)) if t))
+        self.pos[doc.id] = i
+        return i
+
+    def _build(self, docs: list[KbDocument]) -> None:
+        unique: dict[str, KbDocument] = {}
+        for doc in docs:
+            unique[doc.id] = doc  # the last version of an id wins
+        docs = list(unique.values())
+        n = len(docs)
+        for name in FIELDS:
+            total = sum(len(_fields(d)[name]) for d in docs)
+            self.avg_len[name] = max(total / max(n, 1), 1.0)
+        term_ids, doc_ids, sats = array("i"), array("i"), array("f")
+        vocab = self.vocab
+        for doc in docs:
+            i = self._remember(doc)
+            for term, sat in self._doc_weights(doc).items():
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(vocab)
+                term_ids.append(tid)
+                doc_ids.append(i)
+                sats.append(sat)
+        self._freeze(term_ids, doc_ids, sats, n)
+        del term_ids, doc_ids, sats
+
+    def _freeze(self, term_ids, doc_ids, sats, n: int) -> None:
+        """Term-major CSR arrays, sorted in chunks so the peak memory stays near the data."""
+        t = np.frombuffer(term_ids, dtype=np.int32) if len(term_ids) else np.zeros(0, np.int32)
+        d = np.frombuffer(doc_ids, dtype=np.int32) if len(doc_ids) else np.zeros(0, np.int32)
+        w = np.frombuffer(sats, dtype=np.float32) if len(sats) else np.zeros(0, np.float32)
+        v = len(self.vocab)
+        self.df = np.bincount(t, minlength=v).astype(np.int32)
+        idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
+        self.offsets = np.zeros(v + 1, dtype=np.int64)
+        np.cumsum(self.df, out=self.offsets[1:])
+        total = len(t)
+        self.post_docs = np.empty(total, dtype=np.int32)
+        self.post_w = np.empty(total, dtype=np.float32)
+        chunk = max(total // 8, 1)
+        lo = 0
+        while lo < v:
+            # the next term boundary holding about ``chunk`` postings
+            hi = int(np.searchsorted(self.offsets, self.offsets[lo] + chunk, side="right"))
+            hi = min(max(hi, lo + 1), v)
+            idx = np.flatnonzero((t >= lo) & (t < hi))
+            sub = t[idx]
+            order = np.argsort(sub, kind="stable")
+            sel = idx[order]
+            start, end = self.offsets[lo], self.offsets[hi]
+            self.post_docs[start:end] = d[sel]
+            self.post_w[start:end] = w[sel] * idf[sub[order]]
+            lo = hi
+        self.alive = np.ones(n, dtype=bool)
+        self.n_base = n
+
+    # ------------------------------------------------------------------ in-place updates
+    def upsert(self, doc: KbDocument) -> None:
+        """Add or replace one article; searchable at once (statistics stay as built)."""
+        with self._lock:
+            self._kill(doc.id)
+            i = self._remember(doc)
+            self.alive = np.append(self.alive, True)
+            n = max(self.n_base, 1)
+            for term, sat in self._doc_weights(doc).items():
+                tid = self.vocab.get(term)
+                df = int(self.df[tid]) if tid is not None and tid < len(self.df) else 0
+                idf = math.log1p((n - df + 0.5) / (df + 0.5))
+                self._delta.setdefault(term, []).append((i, sat * idf))
+
+    def remove(self, doc_id: str) -> None:
+        with self._lock:
+            self._kill(doc_id)
+
+    def _kill(self, doc_id: str) -> None:
+        old = self.pos.pop(doc_id, None)
+        if old is not None and self.alive[old]:
+            self.alive[old] = False
+            self._dead += 1
+
+    # ------------------------------------------------------------------ searching
+    def plan(self, query: str) -> QueryPlan:
+        return plan_query(query, self._synonyms)
+
+    def candidates(self, plan: QueryPlan, k: int = RERANK) -> list[tuple[int, float]]:
+        total = len(self.ids)
+        if not plan.terms or total == 0:
+            return []
+        limit = COMMON_CHAR_SHARE * max(self.n_base, 1)
+        parts_d, parts_w = [], []
+        extra: dict[int, float] = {}
+        for term, qw in plan.terms.items():
+            if qw <= 0:
+                continue
+            tid = self.vocab.get(term)
+            if tid is not None and tid < len(self.df):
+                if term[0] == "c" and self.df[tid] > limit:
+                    continue
+                s, e = self.offsets[tid], self.offsets[tid + 1]
+                if e > s:
+                    parts_d.append(self.post_docs[s:e])
+                    parts_w.append(self.post_w[s:e] * qw)
+            for doc_i, w in self._delta.get(term, ()):
+                extra[doc_i] = extra.get(doc_i, 0.0) + w * qw
+        if not parts_d and not extra:
+            return []
+        if parts_d:
+            scores = np.bincount(np.concatenate(parts_d), weights=np.concatenate(parts_w),
+                                 minlength=total)
+        else:
+            scores = np.zeros(total)
+        for doc_i, w in extra.items():
+            scores[doc_i] += w
+        if self._dead:
+            scores[: len(self.alive)][~self.alive] = 0.0
+        nz = np.flatnonzero(scores)
+        if len(nz) > k:
+            sub = scores[nz]
+            nz = nz[np.argpartition(sub, len(sub) - k)[len(sub) - k:]]
+        return sorted(((int(i), float(scores[i])) for i in nz), key=lambda kv: kv[1], reverse=True)
+
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        plan = self.plan(query)
+        if not plan.norm:
+            return []
+        cands = self.candidates(plan)
+        if not cands:
+            return []
+        best = cands[0][1] or 1.0
+        q = plan.norm.replace(" ", "")
+        idf = self._char_idf(q)
+        sides: dict[str, QuerySide] = {}
+        rescored = []
+        for doc_i, bm25 in cands:
+            value = 0.0
+            for text in self.texts[doc_i]:
+                qr = _reconstruct(q, text, plan)
+                side = sides.get(qr)
+                if side is None:
+                    side = sides[qr] = query_side(qr, idf if qr == q else self._char_idf(qr))
+                value = max(value, score(features(side, text, bm25 / best)))
+            rescored.append((doc_i, value))
+        rescored.sort(key=lambda kv: kv[1], reverse=True)
+        hits = []
+        for doc_i, value in rescored[:limit]:
+            title = self.titles[doc_i]
+            hits.append(SearchHit(self.ids[doc_i], round(value, 4), title,
+                                  match_spans(title, query, plan)))
+        return hits
+
+    def _char_idf(self, q: str) -> dict[str, float]:
+        n = max(self.n_base, 1)
+        out = {}
+        for ch in set(q):
+            tid = self.vocab.get("c" + ch)
+            df = int(self.df[tid]) if tid is not None and tid < len(self.df) else 0
+            out[ch] = math.log1p((n - df + 0.5) / (df + 0.5))
+        return out
+
+
+def _reconstruct(q: str, text: str, plan: QueryPlan) -> str:
+    """Replace what was typed in Latin letters by the characters of ``text`` it stands for."""
+    if not plan.ascii_initials and not plan.ascii_pinyin:
+        return q
+    ini = None
+    for run in plan.ascii_initials:
+        if run not in q:
             continue
-        for i in range(len(run) - 1):
-            pieces.add(run[i : i + 2])
-    if not pieces:
+        ini = ini or _initials_string(text)
+        at = ini.find(run)
+        if at >= 0:
+            q = q.replace(run, text[at : at + len(run)], 1)
+    for syl in plan.ascii_pinyin:
+        typed = "".join(syl)
+        if typed not in q:
+            continue
+        seq = syllables_of(text)
+        for at in range(len(seq) - len(syl) + 1):
+            if seq[at : at + len(syl)] == syl:
+                q = q.replace(typed, text[at : at + len(syl)], 1)
+                break
+    return q
+
+
+def match_spans(title: str, query: str, plan: QueryPlan | None = None) -> tuple[tuple[int, int], ...]:
+    """Spans of the title that explain the match: shared characters pairs, homophone pairs,
+    and the characters that typed initials or pinyin stand for."""
+    if not title or not query:
         return ()
-    lowered = text.lower()
-    covered = [False] * len(text)
-    for piece in pieces:
-        start = lowered.find(piece)
-        while start != -1:
-            for j in range(start, start + len(piece)):
-                covered[j] = True
-            start = lowered.find(piece, start + 1)
+    plan = plan or plan_query(query)
+    q = plan.norm.replace(" ", "")
+    lowered = title.lower()
+    covered = [False] * len(title)
+    pairs = {q[i : i + 2] for i in range(len(q) - 1)}
+    pinyin_pairs = {t for t in plan.terms if t.startswith("p")}
+    for i in range(len(title) - 1):
+        piece = lowered[i : i + 2]
+        hit = piece in pairs
+        if not hit:
+            for x in readings(title[i]):
+                for y in readings(title[i + 1]):
+                    if f"p{x} {y}" in pinyin_pairs:
+                        hit = True
+        if hit:
+            covered[i] = covered[i + 1] = True
+    recon = _reconstruct(q, _compact(title), plan)
+    if recon != q:
+        compact = _compact(title)
+        for run in plan.ascii_initials:
+            at = _initials_string(compact).find(run)
+            if at >= 0:
+                _cover(covered, lowered, compact[at : at + len(run)])
+        for syl in plan.ascii_pinyin:
+            seq = [(readings(ch) or (ch,))[0] for ch in compact]
+            for at in range(len(seq) - len(syl) + 1):
+                if tuple(seq[at : at + len(syl)]) == syl:
+                    _cover(covered, lowered, compact[at : at + len(syl)])
+    for word in q.split():
+        if word.isascii() and len(word) >= 2:
+            _cover(covered, lowered, word)
     spans: list[tuple[int, int]] = []
     i = 0
-    while i < len(text):
+    while i < len(title):
         if covered[i]:
             j = i
-            while j < len(text) and covered[j]:
+            while j < len(title) and covered[j]:
                 j += 1
             spans.append((i, j))
             i = j
@@ -84,98 +349,9 @@ def match_spans(text: str, query: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-class KnowledgeIndex:
-    """Build once from documents; ``search`` is read-only and safe to call from a worker."""
-
-    def __init__(self, synonyms: dict[str, list[str]] | None = None) -> None:
-        self._docs: list[KbDocument] = []
-        self._pos: dict[str, int] = {}
-        self._postings: dict[str, list[tuple[int, float]]] = {}
-        self._rerank_text: list[str] = []
-        self._synonyms = {normalize(k): v for k, v in (synonyms or {}).items() if normalize(k)}
-
-    def __len__(self) -> int:
-        return len(self._docs)
-
-    @classmethod
-    def build(cls, docs: list[KbDocument], synonyms: dict[str, list[str]] | None = None) -> KnowledgeIndex:
-        index = cls(synonyms)
-        index._build(docs)
-        return index
-
-    def _build(self, docs: list[KbDocument]) -> None:
-        self._docs = list(docs)
-        self._pos = {d.id: i for i, d in enumerate(self._docs)}
-        field_tfs: list[dict[str, Counter]] = []
-        lengths: dict[str, list[int]] = {f: [] for f in FIELD_WEIGHTS}
-        df: Counter = Counter()
-        for doc in self._docs:
-            per_field = {}
-            seen: set[str] = set()
-            for name, text in _field_texts(doc).items():
-                terms = tokenize(text)
-                per_field[name] = Counter(terms)
-                lengths[name].append(len(terms))
-                seen.update(terms)
-            field_tfs.append(per_field)
-            df.update(seen)
-        n = max(len(self._docs), 1)
-        avg = {f: (sum(v) / len(v) if v and sum(v) else 1.0) for f, v in lengths.items()}
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, per_field in enumerate(field_tfs):
-            weighted: dict[str, float] = defaultdict(float)
-            for name, counts in per_field.items():
-                length = lengths[name][i]
-                norm = K1 * (1 - B + B * length / avg[name])
-                w = FIELD_WEIGHTS[name]
-                for term, tf in counts.items():
-                    weighted[term] += w * tf * (K1 + 1) / (tf + norm)
-            for term, value in weighted.items():
-                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
-                postings[term].append((i, value * idf * TERM_KIND_WEIGHTS[term[0]]))
-        self._postings = dict(postings)
-        self._rerank_text = [normalize(d.title + " " + " ".join(d.phrasings)) for d in self._docs]
-
-    def upsert(self, doc: KbDocument) -> None:
-        """Add or replace one article (rebuilds the statistics; cheap at a city KB's size)."""
-        docs = [d for d in self._docs if d.id != doc.id]
-        docs.append(doc)
-        self._build(docs)
-
-    def remove(self, doc_id: str) -> None:
-        self._build([d for d in self._docs if d.id != doc_id])
-
-    def _expand(self, qnorm: str) -> str:
-        extra = [" ".join(v) for k, v in self._synonyms.items() if k in qnorm]
-        return qnorm + (" " + " ".join(extra) if extra else "")
-
-    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        qnorm = normalize(query[:MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
-        if not qnorm or not self._docs:
-            return []
-        base_terms = Counter(tokenize(qnorm))
-        syn_terms = Counter(tokenize(self._expand(qnorm))) - base_terms
-        scores: dict[int, float] = defaultdict(float)
-        for terms, factor in ((base_terms, 1.0), (syn_terms, 0.6)):
-            for term, qtf in terms.items():
-                plist = self._postings.get(term)
-                if not plist:
-                    continue
-                boost = factor * (1 + 0.2 * (qtf - 1))
-                for doc_i, value in plist:
-                    scores[doc_i] += value * boost
-        if not scores:
-            return []
-        top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:RERANK]
-        best = top[0][1] or 1.0
-        reranked = []
-        for doc_i, score in top:
-            fuzzy = fuzz.partial_ratio(qnorm, self._rerank_text[doc_i]) / 100.0
-            reranked.append((doc_i, score / best + 0.35 * fuzzy))
-        reranked.sort(key=lambda kv: kv[1], reverse=True)
-        hits = []
-        for doc_i, score in reranked[:limit]:
-            doc = self._docs[doc_i]
-            hits.append(SearchHit(id=doc.id, score=round(score, 4), title=doc.title,
-                                  title_spans=match_spans(doc.title, qnorm)))
-        return hits
+def _cover(covered: list[bool], text: str, piece: str) -> None:
+    start = text.find(piece)
+    while piece and start != -1:
+        for j in range(start, start + len(piece)):
+            covered[j] = True
+        start = text.find(piece, start + 1)

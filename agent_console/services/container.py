@@ -13,6 +13,7 @@ from agent_console.services.catalog import CatalogService
 from agent_console.services.dispatch import DispatchService
 from agent_console.services.expert import ExpertService
 from agent_console.services.intake import IntakeService
+from agent_console.services.knowledge import KnowledgeService
 from agent_console.services.records import RecordsService
 from agent_console.services.reference import Reference, load_reference
 from agent_console.store import migrate
@@ -33,6 +34,7 @@ class Services:
     intake: IntakeService
     records: RecordsService
     expert: ExpertService
+    knowledge: KnowledgeService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -72,4 +74,5 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         intake=IntakeService(factory, clock, catalog, dispatch, reference),
         records=RecordsService(factory),
         expert=ExpertService(factory, clock),
+        knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
     )

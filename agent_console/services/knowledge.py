@@ -1,0 +1,287 @@
+"""The knowledge base as a capability: index lifecycle (build, disk cache, in-place updates),
+import and export of articles (Art. 13: the hotline and the units keep it current)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_console.domain.clock import Clock
+from agent_console.domain.text import check_text
+from agent_console.search.index import KbDocument, KnowledgeIndex
+from agent_console.search.store import FORMAT, load_index, save_index
+from agent_console.services.dto import ArticleInfo
+from agent_console.services.errors import ServiceError, ValidationFailed
+from agent_console.store.models import AppMeta, Category, KbArticle, Unit
+
+EXPORT_FIELDS = ("id", "title", "phrasings", "answer", "policy_basis", "owner_unit",
+                 "valid_until", "keywords", "domain", "category")
+LIST_FIELDS = ("phrasings", "keywords")
+MAX_IMPORT_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class IndexLoad:
+    index: KnowledgeIndex
+    source: str  # "cache" or "built"
+    seconds: float
+    version: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    updated: int
+    version: str
+
+
+def _split_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    text = str(value)
+    for sep in ("|", "；", ";", "\n"):
+        text = text.replace(sep, "\x1f")
+    return [p.strip() for p in text.split("\x1f") if p.strip()]
+
+
+def read_rows(path: Path) -> list[dict]:
+    """Rows of a .jsonl, .csv or .xlsx file as dicts (header names as keys)."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise ServiceError(f"文件不存在：{path}")
+    if suffix == ".jsonl":
+        rows = []
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise ServiceError(f"第{lineno}行不是有效的 JSON：{exc.msg}") from exc
+                    if not isinstance(row, dict):
+                        raise ServiceError(f"第{lineno}行应为 JSON 对象")
+                    rows.append(row)
+        return rows
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return [dict(r) for r in csv.DictReader(fh)]
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = wb.active
+            it = sheet.iter_rows(values_only=True)
+            header = [str(h).strip() if h is not None else "" for h in next(it, [])]
+            rows = []
+            for values in it:
+                if values is None or all(v is None for v in values):
+                    continue
+                rows.append({h: v for h, v in zip(header, values) if h})
+            return rows
+        finally:
+            wb.close()
+    raise ServiceError("仅支持 .jsonl、.csv 和 .xlsx 文件")
+
+
+class KnowledgeService:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, cache_dir: Path,
+                 synonyms: dict[str, list[str]]) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._cache_dir = cache_dir
+        self._synonyms = synonyms
+
+    # ------------------------------------------------------------------ versions and documents
+    def version(self) -> str:
+        with self._factory() as s:
+            row = s.get(AppMeta, "kb_version")
+            return row.value if row else ""
+
+    def documents(self, since: datetime | None = None) -> list[KbDocument]:
+        stmt = select(KbArticle.id, KbArticle.title, KbArticle.answer, KbArticle.phrasings,
+                      KbArticle.keywords)
+        if since is not None:
+            stmt = stmt.where(KbArticle.updated_at > since)
+        with self._factory() as s:
+            return [KbDocument(id=r.id, title=r.title, body=r.answer or "",
+                               phrasings=tuple(r.phrasings or ()), keywords=tuple(r.keywords or ()))
+                    for r in s.execute(stmt.order_by(KbArticle.id))]
+
+    def article_ids(self) -> set[str]:
+        with self._factory() as s:
+            return set(s.scalars(select(KbArticle.id)))
+
+    def articles_by_ids(self, ids: list[str]) -> dict[str, ArticleInfo]:
+        from agent_console.services.catalog import CatalogService
+
+        if not ids:
+            return {}
+        with self._factory() as s:
+            rows = s.scalars(select(KbArticle).where(KbArticle.id.in_(ids))).all()
+            unit_ids = {a.owner_unit_id for a in rows if a.owner_unit_id}
+            cat_ids = {a.category_id for a in rows if a.category_id}
+            units = {u.id: u.name for u in s.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} \
+                if unit_ids else {}
+            cats = {c.id: c.path for c in s.scalars(select(Category).where(Category.id.in_(cat_ids)))} \
+                if cat_ids else {}
+            return {a.id: CatalogService._article(a, units, cats) for a in rows}
+
+    # ------------------------------------------------------------------ index lifecycle
+    def cache_path(self, version: str) -> Path:
+        key = hashlib.sha256(f"{version}|{FORMAT}|{sorted(self._synonyms.items())}".encode()).hexdigest()
+        return self._cache_dir / f"kb-index-{key[:20]}.npz"
+
+    def load_or_build_index(self) -> IndexLoad:
+        """The cached index for the current KB version, or a fresh build (then cached)."""
+        started = time.perf_counter()
+        version = self.version()
+        path = self.cache_path(version)
+        if path.exists():
+            try:
+                index = load_index(path)
+                return IndexLoad(index, "cache", time.perf_counter() - started, version)
+            except (OSError, ValueError, KeyError):
+                path.unlink(missing_ok=True)  # damaged or foreign: rebuild below
+        index = KnowledgeIndex.build(self.documents(), self._synonyms)
+        try:
+            for old in self._cache_dir.glob("kb-index-*.npz"):
+                if old != path:
+                    old.unlink(missing_ok=True)  # stale versions
+            save_index(index, path)
+        except OSError:
+            pass  # a read-only cache dir costs a rebuild next time, nothing more
+        return IndexLoad(index, "built", time.perf_counter() - started, version)
+
+    # ------------------------------------------------------------------ import / export
+    def _validate(self, rows: list[dict], units: dict[str, int],
+                  categories: dict[str, int]) -> tuple[list[dict], dict[str, str]]:
+        clean, errors = [], {}
+        seen: set[str] = set()
+        for n, row in enumerate(rows, 1):
+            if len(errors) >= MAX_IMPORT_ERRORS:
+                break
+            key = f"第{n}行"
+            art_id = str(row.get("id") or "").strip()
+            title = str(row.get("title") or "").strip()
+            answer = str(row.get("answer") if row.get("answer") is not None else row.get("body") or "")
+            if not art_id:
+                errors[key] = "缺少编号 id"
+                continue
+            if msg := check_text("编号", art_id, max_len=40, allow_emoji=False):
+                errors[key] = msg
+                continue
+            if art_id in seen:
+                errors[key] = f"编号 {art_id} 在文件中重复"
+                continue
+            seen.add(art_id)
+            if msg := (check_text("标题", title, required=True, max_len=200)
+                       or check_text("答复口径", answer, max_len=20000, allow_newlines=True)):
+                errors[key] = f"{art_id}：{msg}"
+                continue
+            owner = str(row.get("owner_unit") or "").strip()
+            if owner and owner not in units:
+                errors[key] = f"{art_id}：责任单位编码 {owner} 不存在"
+                continue
+            category = str(row.get("category") or "").strip()
+            if category and category not in categories:
+                errors[key] = f"{art_id}：诉求分类“{category}”不存在"
+                continue
+            valid = row.get("valid_until")
+            valid_date = None
+            if valid not in (None, ""):
+                try:
+                    valid_date = valid.date() if isinstance(valid, datetime) else \
+                        valid if isinstance(valid, date) else date.fromisoformat(str(valid).strip()[:10])
+                except ValueError:
+                    errors[key] = f"{art_id}：有效期应为 YYYY-MM-DD"
+                    continue
+            clean.append({
+                "id": art_id, "title": title, "answer": answer.strip(),
+                "phrasings": _split_list(row.get("phrasings")),
+                "keywords": _split_list(row.get("keywords")),
+                "policy_basis": str(row.get("policy_basis") or "").strip(),
+                "owner_unit_id": units.get(owner), "valid_until": valid_date,
+                "domain": str(row.get("domain") or "其他").strip()[:20] or "其他",
+                "category_id": categories.get(category),
+            })
+        return clean, errors
+
+    def import_file(self, path: Path) -> ImportReport:
+        """All rows or none: one bad row rejects the file with every error named."""
+        rows = read_rows(path)
+        if not rows:
+            raise ServiceError("文件中没有知识库条目")
+        now = self._clock.now()
+        with self._factory.begin() as s:
+            units = {u.code: u.id for u in s.scalars(select(Unit))}
+            categories = {c.path: c.id for c in s.scalars(select(Category))}
+            clean, errors = self._validate(rows, units, categories)
+            if errors:
+                raise ValidationFailed(errors)
+            existing = set(s.scalars(select(KbArticle.id).where(
+                KbArticle.id.in_([r["id"] for r in clean]))))
+            for item in clean:
+                row = s.get(KbArticle, item["id"]) if item["id"] in existing else None
+                if row is None:
+                    row = KbArticle(id=item["id"])
+                    s.add(row)
+                for name, value in item.items():
+                    if name != "id":
+                        setattr(row, name, value)
+                row.updated_at = now
+            version = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+            meta = s.get(AppMeta, "kb_version")
+            if meta is None:
+                s.add(AppMeta(key="kb_version", value=version))
+            else:
+                meta.value = version
+        return ImportReport(len(clean) - len(existing), len(existing), version)
+
+    def export_file(self, path: Path) -> int:
+        with self._factory() as s:
+            units = {u.id: u.code for u in s.scalars(select(Unit))}
+            cats = {c.id: c.path for c in s.scalars(select(Category))}
+            rows = [{
+                "id": a.id, "title": a.title, "phrasings": list(a.phrasings or []),
+                "answer": a.answer, "policy_basis": a.policy_basis or "",
+                "owner_unit": units.get(a.owner_unit_id, ""),
+                "valid_until": a.valid_until.isoformat() if a.valid_until else "",
+                "keywords": list(a.keywords or []), "domain": a.domain,
+                "category": cats.get(a.category_id, ""),
+            } for a in s.scalars(select(KbArticle).order_by(KbArticle.id))]
+        suffix = path.suffix.lower()
+        if suffix == ".jsonl":
+            with path.open("w", encoding="utf-8") as fh:
+                for r in rows:
+                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        elif suffix in (".csv", ".xlsx"):
+            flat = [{k: "|".join(v) if k in LIST_FIELDS else v for k, v in r.items()} for r in rows]
+            if suffix == ".csv":
+                with path.open("w", encoding="utf-8-sig", newline="") as fh:
+                    writer = csv.DictWriter(fh, fieldnames=EXPORT_FIELDS)
+                    writer.writeheader()
+                    writer.writerows(flat)
+            else:
+                from openpyxl import Workbook
+
+                wb = Workbook(write_only=True)
+                ws = wb.create_sheet("知识库")
+                ws.append(list(EXPORT_FIELDS))
+                for r in flat:
+                    ws.append([r[k] for k in EXPORT_FIELDS])
+                wb.save(path)
+        else:
+            raise ServiceError("仅支持导出为 .jsonl、.csv 或 .xlsx 文件")
+        return len(rows)
