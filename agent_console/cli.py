@@ -51,6 +51,31 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     _db_option(add)
 
+    kb = sub.add_parser("kb", help="知识库：检索、导入、导出、基准测试")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="操作", required=True)
+    ks = kb_sub.add_parser("search", help="检索知识库")
+    ks.add_argument("query", help="检索词（可含拼音或拼音首字母）")
+    ks.add_argument("--limit", type=int, default=10, help="返回条数（默认10）")
+    ks.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    _db_option(ks)
+    ki = kb_sub.add_parser("import", help="导入知识库条目（.jsonl/.csv/.xlsx；同编号则更新）")
+    ki.add_argument("file", help="文件路径")
+    _db_option(ki)
+    ke = kb_sub.add_parser("export", help="导出知识库（按扩展名：.jsonl/.csv/.xlsx）")
+    ke.add_argument("file", help="文件路径")
+    _db_option(ke)
+    from agent_console.search.bench import PAD_HELP
+
+    kbb = kb_sub.add_parser(
+        "bench", help="检索质量与速度基准（只在内存中建索引，不访问数据库）",
+        description="对知识库文件建索引，逐条单独执行查询，按 variant 输出 R@1/5/10、MRR@10 与延迟分位数。",
+    )
+    kbb.add_argument("--kb", required=True, help="知识库 .jsonl（字段 id、title、body，其余可选）")
+    kbb.add_argument("--queries", required=True, action="append",
+                     help="查询 .jsonl（字段 query、expected_id、alt_ids、variant），可重复")
+    kbb.add_argument("--json", action="store_true", help="最后一行输出 JSON 结果")
+    kbb.add_argument("--scale", type=int, default=None, metavar="N", help=PAD_HELP)
+
     for name, helptext in (("orders", "工单"), ("calls", "受理记录")):
         p = sub.add_parser(name, help=f"{helptext}查询")
         p_sub = p.add_subparsers(dest=f"{name}_command", metavar="操作", required=True)
@@ -135,6 +160,60 @@ def cmd_calls(args) -> int:
     return 0
 
 
+def cmd_kb(args) -> int:
+    from pathlib import Path
+
+    from agent_console.services.errors import ServiceError, ValidationFailed
+
+    if args.kb_command == "bench":
+        from agent_console.search.bench import format_report, run_bench
+
+        if args.scale is not None and not 1 <= args.scale <= 5_000_000:
+            print("--scale 应在 1 到 5000000 之间", file=sys.stderr)
+            return 2
+        try:
+            result = run_bench(Path(args.kb), [Path(q) for q in args.queries], args.scale)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"基准测试失败：{exc}", file=sys.stderr)
+            return 2
+        print(format_report(result))
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        return 0
+    services = _open(args)
+    try:
+        if args.kb_command == "search":
+            limit = max(1, min(args.limit, 100))
+            index = services.knowledge.load_or_build_index().index
+            hits = index.search(args.query, limit)
+            if args.json:
+                print(json.dumps([{"id": h.id, "title": h.title, "score": h.score,
+                                   "spans": [list(s) for s in h.title_spans]} for h in hits],
+                                 ensure_ascii=False))
+            elif not hits:
+                print("没有匹配的知识库条目")
+            else:
+                _print_table(["编号", "标题", "得分"], [[h.id, h.title, f"{h.score:.3f}"] for h in hits])
+            return 0
+        if args.kb_command == "import":
+            report = services.knowledge.import_file(Path(args.file))
+            print(f"已导入：新增 {report.added} 条，更新 {report.updated} 条；知识库版本 {report.version}")
+            return 0
+        count = services.knowledge.export_file(Path(args.file))
+        print(f"已导出 {count} 条到 {args.file}")
+        return 0
+    except ValidationFailed as exc:
+        print("导入失败，文件未导入任何条目：", file=sys.stderr)
+        for where, msg in exc.errors.items():
+            print(f"  {where}：{msg}", file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    finally:
+        services.close()
+
+
 def cmd_db(args) -> int:
     from agent_console.store import migrate
     from agent_console.store.engine import make_engine
@@ -210,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
-                "user": cmd_user}
+                "user": cmd_user, "kb": cmd_kb}
     if args.command is None:
         return run_console(args)
     return handlers[args.command](args)

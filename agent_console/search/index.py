@@ -250,7 +250,12 @@ class KnowledgeIndex:
         rescored = []
         for doc_i, bm25 in cands:
             value = 0.0
-            for text in self.texts[doc_i]:
+            texts = self.texts[doc_i]
+            if len(texts) > 2:
+                # only the two texts sharing most characters with the query get the full features
+                qchars = set(q)
+                texts = sorted(texts, key=lambda t: len(qchars.intersection(t)), reverse=True)[:2]
+            for text in texts:
                 qr = _reconstruct(q, text, plan)
                 side = sides.get(qr)
                 if side is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_console.search.index import KbDocument
 from agent_console.services.dto import ArticleInfo, CategoryInfo, RegionInfo, UnitInfo
 from agent_console.store.models import AppMeta, Category, KbArticle, Region, Unit
 
@@ -95,7 +94,9 @@ class CatalogService:
         )
 
 
-def to_document(article: ArticleInfo) -> KbDocument:
+def to_document(article: ArticleInfo):
+    from agent_console.search.index import KbDocument
+
     return KbDocument(
         id=article.id,
         title=article.title,

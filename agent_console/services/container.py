@@ -42,7 +42,8 @@ class Services:
 
 def prepare_database(engine: Engine, settings: Settings, clock: Clock) -> SeedReport | None:
     """Migrate to head; seed a fresh database (in demo mode when it is the embedded SQLite)."""
-    migrate.upgrade(engine)
+    if migrate.needs_upgrade(engine):
+        migrate.upgrade(engine)
     factory = make_session_factory(engine)
     with factory() as session:
         seeded = session.get(AppMeta, "seeded_at") is not None

@@ -11,17 +11,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.text import check_text
-from agent_console.search.index import KbDocument, KnowledgeIndex
-from agent_console.search.store import FORMAT, load_index, save_index
 from agent_console.services.dto import ArticleInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.store.models import AppMeta, Category, KbArticle, Unit
+
+if TYPE_CHECKING:
+    from agent_console.search.index import KnowledgeIndex
 
 EXPORT_FIELDS = ("id", "title", "phrasings", "answer", "policy_basis", "owner_unit",
                  "valid_until", "keywords", "domain", "category")
@@ -29,9 +31,12 @@ LIST_FIELDS = ("phrasings", "keywords")
 MAX_IMPORT_ERRORS = 20
 
 
+INDEX_FORMAT = 3  # keep equal to search.store.FORMAT (checked by a test)
+
+
 @dataclass(frozen=True)
 class IndexLoad:
-    index: KnowledgeIndex
+    index: "KnowledgeIndex"
     source: str  # "cache" or "built"
     seconds: float
     version: str
@@ -109,7 +114,9 @@ class KnowledgeService:
             row = s.get(AppMeta, "kb_version")
             return row.value if row else ""
 
-    def documents(self, since: datetime | None = None) -> list[KbDocument]:
+    def documents(self, since: datetime | None = None) -> list:
+        from agent_console.search.index import KbDocument
+
         stmt = select(KbArticle.id, KbArticle.title, KbArticle.answer, KbArticle.phrasings,
                       KbArticle.keywords)
         if since is not None:
@@ -129,7 +136,7 @@ class KnowledgeService:
         if not ids:
             return {}
         with self._factory() as s:
-            rows = s.scalars(select(KbArticle).where(KbArticle.id.in_(ids))).all()
+            rows = s.scalars(select(KbArticle).where(KbArticle.id.in_(ids[:500]))).all()
             unit_ids = {a.owner_unit_id for a in rows if a.owner_unit_id}
             cat_ids = {a.category_id for a in rows if a.category_id}
             units = {u.id: u.name for u in s.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} \
@@ -140,11 +147,59 @@ class KnowledgeService:
 
     # ------------------------------------------------------------------ index lifecycle
     def cache_path(self, version: str) -> Path:
-        key = hashlib.sha256(f"{version}|{FORMAT}|{sorted(self._synonyms.items())}".encode()).hexdigest()
+        key = hashlib.sha256(f"{version}|{INDEX_FORMAT}|{sorted(self._synonyms.items())}".encode()).hexdigest()
         return self._cache_dir / f"kb-index-{key[:20]}.npz"
 
-    def load_or_build_index(self) -> IndexLoad:
-        """The cached index for the current KB version, or a fresh build (then cached)."""
+    def article_count(self) -> int:
+        from sqlalchemy import func
+
+        with self._factory() as s:
+            return s.scalar(select(func.count()).select_from(KbArticle)) or 0
+
+    def build_and_cache(self) -> Path:
+        """Build the index for the current version and write it to the cache (no load)."""
+        from agent_console.search.index import KnowledgeIndex
+        from agent_console.search.store import save_index
+
+        path = self.cache_path(self.version())
+        index = KnowledgeIndex.build(self.documents(), self._synonyms)
+        self._drop_stale(path)
+        save_index(index, path)
+        return path
+
+    def _drop_stale(self, keep: Path) -> None:
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in self._cache_dir.glob("kb-index-*.npz"):
+            if old != keep:
+                old.unlink(missing_ok=True)
+
+    def _build_in_subprocess(self, db_url: str, data_dir: Path) -> bool:
+        """A big KB is built by a child process, so the console's UI thread never competes
+        with the build for the interpreter lock."""
+        import os
+        import subprocess
+        import sys
+
+        env = dict(os.environ, AGENT_CONSOLE_DATA=str(data_dir),
+                   AGENT_CONSOLE_CACHE=str(self._cache_dir))
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "agent_console.services.index_build", "--db", db_url],
+                env=env, capture_output=True, timeout=1800, check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0
+
+    def load_or_build_index(self, db_url: str | None = None, data_dir: Path | None = None,
+                            external_over: int = 5000) -> IndexLoad:
+        """The cached index for the current KB version, or a fresh build (then cached).
+        With ``db_url`` given and more than ``external_over`` articles, the build runs in a
+        child process."""
+        # The engine (numpy, pypinyin, rjieba) loads here, in the worker, not at start-up.
+        from agent_console.search.index import KnowledgeIndex
+        from agent_console.search.store import load_index, save_index
+
         started = time.perf_counter()
         version = self.version()
         path = self.cache_path(version)
@@ -154,11 +209,16 @@ class KnowledgeService:
                 return IndexLoad(index, "cache", time.perf_counter() - started, version)
             except (OSError, ValueError, KeyError):
                 path.unlink(missing_ok=True)  # damaged or foreign: rebuild below
+        if db_url and data_dir and self.article_count() > external_over:
+            if self._build_in_subprocess(db_url, data_dir) and path.exists():
+                try:
+                    index = load_index(path)
+                    return IndexLoad(index, "built", time.perf_counter() - started, version)
+                except (OSError, ValueError, KeyError):
+                    path.unlink(missing_ok=True)
         index = KnowledgeIndex.build(self.documents(), self._synonyms)
         try:
-            for old in self._cache_dir.glob("kb-index-*.npz"):
-                if old != path:
-                    old.unlink(missing_ok=True)  # stale versions
+            self._drop_stale(path)
             save_index(index, path)
         except OSError:
             pass  # a read-only cache dir costs a rebuild next time, nothing more
@@ -230,8 +290,11 @@ class KnowledgeService:
             clean, errors = self._validate(rows, units, categories)
             if errors:
                 raise ValidationFailed(errors)
-            existing = set(s.scalars(select(KbArticle.id).where(
-                KbArticle.id.in_([r["id"] for r in clean]))))
+            ids = [r["id"] for r in clean]
+            existing: set[str] = set()
+            for at in range(0, len(ids), 500):  # stay under the SQL variable limit
+                existing.update(s.scalars(select(KbArticle.id).where(
+                    KbArticle.id.in_(ids[at : at + 500]))))
             for item in clean:
                 row = s.get(KbArticle, item["id"]) if item["id"] in existing else None
                 if row is None:

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest revision in migrations/versions; a test keeps it equal to Alembic's head. Knowing
+# it here lets a start-up on an up-to-date database skip loading Alembic at all.
+HEAD = "0001"
+
+
+def needs_upgrade(engine: Engine) -> bool:
+    if not inspect(engine).has_table("alembic_version"):
+        return True
+    with engine.connect() as conn:
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return current != HEAD
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -21,6 +35,8 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -28,11 +44,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     return ScriptDirectory.from_config(cfg).get_current_head()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -11,8 +11,6 @@ from textual.binding import Binding
 
 from agent_console.config import keymap_path, load_keymap
 from agent_console.domain.enums import Role
-from agent_console.search.index import KnowledgeIndex
-from agent_console.services.catalog import to_document
 from agent_console.services.dto import OperatorInfo
 from agent_console.ui.messages import IndexReady
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
@@ -20,6 +18,10 @@ from agent_console.ui.screens.login import LoginScreen
 from agent_console.ui.screens.orders import OrdersScreen
 from agent_console.ui.screens.seat import SeatScreen
 
+if TYPE_CHECKING:
+    from agent_console.search.index import KnowledgeIndex
+
+KB_POLL_SECONDS = 10.0
 SEAT_ROLES = frozenset({Role.SEAT_AGENT, Role.TRAINER, Role.ADMIN, Role.EXPERT})
 ORDER_ROLES = frozenset({Role.DISPATCHER, Role.UNIT_LIAISON, Role.ADMIN, Role.SEAT_AGENT,
                          Role.TRAINER})
@@ -53,6 +55,10 @@ class ConsoleApp(App):
         self.operator: OperatorInfo | None = None
         self.kb_index: KnowledgeIndex | None = None
         self.index_seconds: float | None = None
+        self.index_source: str | None = None
+        self._kb_version: str | None = None
+        self._kb_synced_at = None
+        self._kb_poll = None
         self._keymap_error: str | None = None
         if keymap is None:
             keymap, self._keymap_error = load_keymap(keymap_file or keymap_path())
@@ -70,17 +76,43 @@ class ConsoleApp(App):
     # ------------------------------------------------------------------ index
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
-        started = time.perf_counter()
-        docs = [to_document(a) for a in self.services.catalog.articles()]
-        index = KnowledgeIndex.build(docs, self.services.reference.synonyms)
-        self.post_message(IndexReady(index, time.perf_counter() - started))
+        """Load the cached index for the KB version, or build it; the UI never waits on it."""
+        synced_at = self.services.clock.now()
+        loaded = self.services.knowledge.load_or_build_index(
+            self.services.settings.db_url, self.services.settings.data_dir)
+        self.post_message(IndexReady(loaded.index, loaded.seconds, loaded.source,
+                                     loaded.version, synced_at))
 
     def on_index_ready(self, message: IndexReady) -> None:
         self.kb_index = message.index
         self.index_seconds = message.seconds
+        self.index_source = message.source
+        self._kb_version = message.version
+        self._kb_synced_at = message.synced_at
+        if self._kb_poll is None:
+            self._kb_poll = self.set_interval(KB_POLL_SECONDS, self.poll_kb_changes)
         for screen in self.screen_stack:
             if isinstance(screen, SeatScreen):
                 screen._index_state_changed()
+
+    @work(thread=True, exclusive=True, group="kb-poll")
+    def poll_kb_changes(self) -> None:
+        """Articles added or edited elsewhere (kb import, another console) join the live index."""
+        index = self.kb_index
+        if index is None:
+            return
+        version = self.services.knowledge.version()
+        if version == self._kb_version:
+            return
+        since = self._kb_synced_at
+        now = self.services.clock.now()
+        changed = self.services.knowledge.documents(since=since)
+        for doc in changed:
+            index.upsert(doc)
+        self._kb_version = version
+        self._kb_synced_at = now
+        if changed:
+            self.call_from_thread(self.notify, f"知识库已更新 {len(changed)} 条", title="知识库")
 
     # ------------------------------------------------------------------ navigation
     def _logged_in(self, operator: OperatorInfo | None) -> None:

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from textual.message import Message
 
-from agent_console.search.index import KnowledgeIndex, SearchHit
+from typing import TYPE_CHECKING
+
 from agent_console.services.dto import CallerHistory, RepeatNotice
+
+if TYPE_CHECKING:
+    from agent_console.search.index import KnowledgeIndex, SearchHit
 
 
 @dataclass
 class IndexReady(Message):
     index: KnowledgeIndex
     seconds: float
+    source: str
+    version: str
+    synced_at: datetime
 
 
 @dataclass

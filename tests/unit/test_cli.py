@@ -84,3 +84,48 @@ def test_db_upgrade_seed_and_user_add(capsys, tmp_path, monkeypatch):
     assert code == 2 and "密码至少8位" in err
     code, out, _ = run(capsys, "orders", "list", "--db", url)
     assert "暂无工单" in out
+
+
+def test_kb_bench_on_a_small_fixture(capsys):
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    code, out, _ = run(capsys, "kb", "bench", "--kb", str(fixtures / "bench_kb.jsonl"),
+                       "--queries", str(fixtures / "bench_queries.jsonl"), "--json")
+    assert code == 0
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["n_kb"] == 6
+    assert set(result["variants"]) == {"orig", "typo", "initials", "prefix"}
+    orig = result["variants"]["orig"]
+    assert orig["n"] == 3 and orig["r5"] == 1.0
+    assert set(orig) == {"n", "r1", "r5", "r10", "mrr10", "p50_ms", "p95_ms", "p99_ms"}
+    assert result["variants"]["typo"]["r1"] == 1.0
+    assert result["variants"]["initials"]["r1"] == 1.0
+    assert "build_s" in result and result["rss_mb"] > 0
+    code, out, _ = run(capsys, "kb", "bench", "--kb", str(fixtures / "bench_kb.jsonl"),
+                       "--queries", str(fixtures / "bench_queries.jsonl"), "--scale", "50",
+                       "--json")
+    assert json.loads(out.strip().splitlines()[-1])["n_kb"] == 50
+
+
+def test_kb_bench_reports_bad_files(capsys, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    code, _, err = run(capsys, "kb", "bench", "--kb", str(bad), "--queries", str(bad))
+    assert code == 2 and "JSON" in err
+
+
+def test_kb_search_import_export(capsys, settings, tmp_path):
+    code, out, _ = run(capsys, "kb", "search", "暖气不热", "--json", "--db", settings.db_url)
+    assert code == 0
+    hits = json.loads(out)
+    assert hits and "暖" in hits[0]["title"] or "供暖" in hits[0]["title"] or "室温" in hits[0]["title"]
+    path = tmp_path / "out.csv"
+    code, out, _ = run(capsys, "kb", "export", str(path), "--db", settings.db_url)
+    assert code == 0 and path.exists()
+    code, out, _ = run(capsys, "kb", "import", str(path), "--db", settings.db_url)
+    assert code == 0 and "更新" in out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "X", "title": ""}\n', encoding="utf-8")
+    code, _, err = run(capsys, "kb", "import", str(bad), "--db", settings.db_url)
+    assert code == 2 and "第1行" in err

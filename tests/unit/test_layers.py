@@ -28,3 +28,15 @@ def test_core_layers_do_not_import_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert len(modules) > 15
     assert out.stdout.strip() == ""
+
+
+def test_migration_head_constant_matches_alembic(tmp_path):
+    from agent_console.store import migrate
+    from agent_console.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    assert migrate.needs_upgrade(engine)
+    migrate.upgrade(engine)
+    assert migrate.head_revision(engine) == migrate.HEAD
+    assert not migrate.needs_upgrade(engine)
+    engine.dispose()

@@ -37,6 +37,9 @@ class CallForm(VerticalScroll):
         super().__init__(**kwargs)
         self._regions = regions
         self._categories = categories
+        self._category_ids = {c.id for c in categories}
+        self._categories_ready = False
+        self._pending_category: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("来电受理单", style="bold"), classes="pane-title")
@@ -74,9 +77,23 @@ class CallForm(VerticalScroll):
         yield Static("", id="e-content", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Label("诉求分类", classes="field-label")
-            yield Select([(c.path, c.id) for c in self._categories], prompt="随知识库自动建议",
-                         id="f-category", type_to_search=True, compact=True)
+            # ~500 options: filled right after the first paint so the screen shows at once
+            yield Select([], prompt="随知识库自动建议", id="f-category", type_to_search=True,
+                         compact=True)
         yield Static("", id="e-category", classes="field-error")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fill_categories)
+
+    def _fill_categories(self) -> None:
+        select = self.query_one("#f-category", Select)
+        if self._categories_ready:
+            return
+        wanted = self._pending_category
+        select.set_options([(c.path, c.id) for c in self._categories])
+        self._categories_ready = True
+        if wanted is not None:
+            select.value = wanted
 
     # -------------------------------------------------------------- values
     def draft(self) -> IntakeDraft:
@@ -91,7 +108,8 @@ class CallForm(VerticalScroll):
             region=str(_blank_to_none(q("#f-region", Select).value) or ""),
             address=q("#f-address", Input).value,
             content=q("#f-content", TextArea).text,
-            category_id=_blank_to_none(q("#f-category", Select).value),
+            category_id=_blank_to_none(q("#f-category", Select).value)
+            if self._categories_ready else self._pending_category,
         )
 
     def load(self, draft: IntakeDraft) -> None:
@@ -114,8 +132,11 @@ class CallForm(VerticalScroll):
 
     def set_category(self, category_id: int | None) -> None:
         select = self.query_one("#f-category", Select)
-        if category_id is None or category_id not in {c.id for c in self._categories}:
+        if category_id is None or category_id not in self._category_ids:
+            self._pending_category = None
             select.clear()
+        elif not self._categories_ready:
+            self._pending_category = category_id  # applied once the options are in
         else:
             select.value = category_id
 

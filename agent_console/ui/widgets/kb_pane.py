@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,8 +11,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from agent_console.search.index import SearchHit
 from agent_console.services.dto import ArticleInfo
+
+if TYPE_CHECKING:
+    from agent_console.search.index import SearchHit
 
 
 def highlighted_title(hit: SearchHit, article: ArticleInfo | None, today: date) -> Text:

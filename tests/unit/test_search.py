@@ -1,0 +1,143 @@
+"""The knowledge-base engine: normalisation, pinyin, homophones, synonyms, prefixes,
+highlights, in-place updates, the disk cache and absurd queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent_console.domain.normalize import normalize
+from agent_console.search.analysis import canonical, plan_query
+from agent_console.search.index import KbDocument, KnowledgeIndex
+from agent_console.search.pinyin import initials, readings, segment
+from agent_console.search.store import load_index, save_index
+
+DOCS = [
+    KbDocument("gjj", "住房公积金提取条件和材料", body="购房、租房、退休可以提取住房公积金。",
+               phrasings=("公积金怎么取出来", "我想把公积金提出来"), keywords=("公积金", "提取")),
+    KbDocument("sbk", "社会保障卡丢失补办", body="社保卡丢失后先挂失再补办。",
+               phrasings=("社保卡丢了怎么办",), keywords=("社保卡", "补卡")),
+    KbDocument("heat", "供暖温度不达标怎么办", body="供暖期室温应不低于18℃，可申请测温。",
+               phrasings=("暖气不热家里冷",), keywords=("供暖", "测温")),
+    KbDocument("jsz", "机动车驾驶证到期换证", body="驾驶证有效期满前九十日内申请换证。",
+               keywords=("驾驶证", "换证")),
+    KbDocument("hk", "新生儿户口登记办理", body="出生一个月内办理出生登记。", keywords=("上户口",)),
+    KbDocument("wage", "拖欠工资投诉渠道", body="可向劳动保障监察机构投诉。", keywords=("欠薪",)),
+]
+SYNONYMS = {"欠工资": ["拖欠工资", "欠薪"], "房本": ["不动产权证书"]}
+
+
+@pytest.fixture(scope="module")
+def index() -> KnowledgeIndex:
+    return KnowledgeIndex.build(DOCS, SYNONYMS)
+
+
+def top(index, query, n=1):
+    return [h.id for h in index.search(query, n)]
+
+
+def test_one_normalisation_for_index_and_query():
+    assert normalize("ＧＪＪ，公积金！") == "gjj 公积金"
+    assert normalize("  供暖\u3000温度  ") == "供暖 温度"
+    assert canonical("如何提取公积金呢") == "怎么提取公积金"
+    assert canonical("啥时候来暖气") == "什么时候来暖气"
+
+
+def test_pinyin_and_initials():
+    assert readings("社") == ("she",)
+    assert initials("保") == ("b",)
+    assert segment("gongjijin") == ("gong", "ji", "jin")
+    assert segment("sb") is None
+    assert readings("a") == ()
+
+
+def test_exact_and_paraphrase_queries(index):
+    assert top(index, "公积金怎么提取") == ["gjj"]
+    assert top(index, "社保卡丢了") == ["sbk"]
+    assert top(index, "驾驶证过期了怎么换") == ["jsz"]
+
+
+def test_homophone_slips_still_find_the_article(index):
+    assert top(index, "公基金提取") == ["gjj"]  # 基 for 积
+    assert top(index, "社保卡丢失不办") == ["sbk"]  # 不 for 补
+
+
+def test_initials_and_full_pinyin(index):
+    assert top(index, "sb卡丢了") == ["sbk"]
+    assert top(index, "我想提取gjj") == ["gjj"]
+    assert top(index, "gongjijin") == ["gjj"]
+    assert top(index, "SBK") != []  # upper case and no Chinese at all still searches
+
+
+def test_colloquial_words_reach_official_terms(index):
+    assert top(index, "老板欠工资不给") == ["wage"]
+    assert top(index, "家里暖气不热") == ["heat"]
+
+
+def test_prefix_while_typing(index):
+    assert top(index, "驾驶") == ["jsz"]
+    assert top(index, "新生") == ["hk"]
+    assert "gjj" in top(index, "住房公", 3)
+
+
+def test_highlights_explain_the_match(index):
+    hit = index.search("公基金提取")[0]
+    covered = "".join(hit.title[s:e] for s, e in hit.title_spans)
+    assert "公积金" in covered and "提取" in covered
+    hit = index.search("我想提取gjj")[0]
+    covered = "".join(hit.title[s:e] for s, e in hit.title_spans)
+    assert "公积金" in covered
+
+
+@pytest.mark.parametrize("query", ["", "   ", "，。！？", "😀😀😀", "a", "的", "暖" * 5000,
+                                   "[bold]暖气[/bold]", "'; DROP TABLE kb_articles; --", "𠮷"])
+def test_absurd_queries_are_safe_and_fast(index, query):
+    hits = index.search(query, 10)
+    assert isinstance(hits, list) and len(hits) <= 10
+
+
+def test_long_query_is_capped():
+    plan = plan_query("暖" * 5000)
+    assert len(plan.norm) <= 200
+
+
+def test_in_place_update_add_edit_remove():
+    idx = KnowledgeIndex.build(DOCS)
+    assert top(idx, "电动自行车上牌") != ["ebike"]
+    idx.upsert(KbDocument("ebike", "电动自行车登记上牌", keywords=("电动车", "上牌")))
+    assert top(idx, "电动自行车上牌") == ["ebike"]
+    assert len(idx) == len(DOCS) + 1
+    idx.upsert(KbDocument("gjj", "住房公积金贷款额度", keywords=("贷款",)))
+    assert top(idx, "公积金贷款额度") == ["gjj"]
+    assert idx.search("公积金贷款额度")[0].title == "住房公积金贷款额度"
+    assert len(idx) == len(DOCS) + 1  # edited, not duplicated
+    idx.remove("sbk")
+    assert "sbk" not in top(idx, "社保卡丢失补办", 10)
+
+
+def test_disk_cache_round_trip(tmp_path, index):
+    path = tmp_path / "kb.npz"
+    save_index(index, path)
+    loaded = load_index(path)
+    for q in ("公基金提取", "sb卡丢了", "老板欠工资不给", "驾驶"):
+        assert top(loaded, q, 3) == top(index, q, 3)
+
+
+def test_damaged_cache_is_refused(tmp_path):
+    path = tmp_path / "kb.npz"
+    path.write_bytes(b"not an index")
+    with pytest.raises(Exception):
+        load_index(path)
+
+
+def test_an_updated_index_cannot_be_saved(tmp_path):
+    idx = KnowledgeIndex.build(DOCS)
+    idx.upsert(KbDocument("x", "新条目"))
+    with pytest.raises(ValueError):
+        save_index(idx, tmp_path / "kb.npz")
+
+
+def test_cache_format_versions_agree():
+    from agent_console.search.store import FORMAT
+    from agent_console.services.knowledge import INDEX_FORMAT
+
+    assert FORMAT == INDEX_FORMAT
