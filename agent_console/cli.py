@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
         lst.add_argument("--json", action="store_true", help="输出 JSON 数组")
         lst.add_argument("--limit", type=int, default=200, help="最多条数（默认200）")
         _db_option(lst)
+        if name == "orders":
+            show = p_sub.add_parser("show", help="工单详情与完整事件时间线")
+            show.add_argument("number", help="工单号，如 TL20261126000001")
+            show.add_argument("--json", action="store_true", help="输出 JSON 对象（含 events 列表）")
+            _db_option(show)
     return parser
 
 
@@ -116,6 +121,8 @@ def _print_table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 def cmd_orders(args) -> int:
+    if args.orders_command == "show":
+        return cmd_order_show(args)
     services = _open(args)
     try:
         rows = services.records.orders(limit=args.limit)
@@ -132,6 +139,28 @@ def cmd_orders(args) -> int:
         [[r.number, r.status, r.lead_unit, r.request_type, f"{r.created_at:%Y-%m-%d %H:%M}",
           f"{r.due_at:%Y-%m-%d %H:%M}"] for r in rows],
     )
+    return 0
+
+
+def cmd_order_show(args) -> int:
+    from agent_console.services.errors import ServiceError
+
+    services = _open(args)
+    try:
+        view = services.orders.show(args.number)
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(asdict(view), ensure_ascii=False, default=_json_default))
+        return 0
+    print(f"{view.number}  {view.status}  牵头：{view.lead_unit}  办结时限：{view.due_at:%Y-%m-%d %H:%M}")
+    print(f"诉求：{' '.join(view.content.split())}")
+    _print_table(["时间", "操作人", "操作", "原状态", "新状态", "理由"],
+                 [[f"{e.at:%Y-%m-%d %H:%M}", e.actor, e.action, e.from_status or "", e.to_status or "",
+                   e.reason] for e in view.events])
     return 0
 
 

@@ -80,12 +80,14 @@ OUTCOME_LABELS = {
 
 
 class OrderStatus(StrEnum):
-    """Work-order life (ARCHITECTURE.md); transitions arrive with the dispatch work."""
+    """Work-order life (ARCHITECTURE.md); the transitions are in domain/workflow.py."""
 
     AWAITING_DISPATCH = "待派单"
     AWAITING_SIGN = "待签收"
     IN_PROGRESS = "办理中"
     RETURN_REVIEW = "退回审核"
+    EXTENSION_REVIEW = "延期审核"
+    TERMINATION_REVIEW = "终止审核"
     COMPLETED = "已办结"
     CALLED_BACK = "已回访"
     TERMINATED = "已终止"
@@ -98,6 +100,8 @@ OPEN_ORDER_STATUSES = frozenset(
         OrderStatus.AWAITING_SIGN,
         OrderStatus.IN_PROGRESS,
         OrderStatus.RETURN_REVIEW,
+        OrderStatus.EXTENSION_REVIEW,
+        OrderStatus.TERMINATION_REVIEW,
     }
 )
 

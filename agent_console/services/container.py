@@ -14,6 +14,7 @@ from agent_console.services.dispatch import DispatchService
 from agent_console.services.expert import ExpertService
 from agent_console.services.intake import IntakeService
 from agent_console.services.knowledge import KnowledgeService
+from agent_console.services.orders import OrderService
 from agent_console.services.records import RecordsService
 from agent_console.services.reference import Reference, load_reference
 from agent_console.store import migrate
@@ -35,6 +36,7 @@ class Services:
     records: RecordsService
     expert: ExpertService
     knowledge: KnowledgeService
+    orders: OrderService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -76,4 +78,5 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         records=RecordsService(factory),
         expert=ExpertService(factory, clock),
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
+        orders=OrderService(factory, clock, reference),
     )

@@ -164,6 +164,10 @@ class WorkOrder(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    supervision_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    requested_due_at: Mapped[datetime | None] = mapped_column(DateTime)  # pending extension
+    satisfaction: Mapped[str | None] = mapped_column(String(10))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -69,9 +69,11 @@ def test_env_var_selects_database(capsys, populated, monkeypatch):
 
 
 def test_db_upgrade_seed_and_user_add(capsys, tmp_path, monkeypatch):
+    from agent_console.store import migrate
+
     url = f"sqlite:///{tmp_path / 'admin.sqlite3'}"
     code, out, _ = run(capsys, "db", "upgrade", "--db", url)
-    assert code == 0 and "0001" in out
+    assert code == 0 and migrate.HEAD in out
     code, out, _ = run(capsys, "seed", "--db", url)
     assert code == 0 and "承办单位" in out
     monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-pw\n"))
@@ -129,3 +131,16 @@ def test_kb_search_import_export(capsys, settings, tmp_path):
     bad.write_text('{"id": "X", "title": ""}\n', encoding="utf-8")
     code, _, err = run(capsys, "kb", "import", str(bad), "--db", settings.db_url)
     assert code == 2 and "第1行" in err
+
+
+def test_orders_show_json_has_the_event_timeline(capsys, populated):
+    settings, lead = populated
+    code, out, _ = run(capsys, "orders", "show", "TL20261126000001", "--json", "--db", settings.db_url)
+    assert code == 0
+    order = json.loads(out)
+    assert order["number"] == "TL20261126000001" and order["lead_unit"] == lead.name
+    (event,) = order["events"]
+    assert set(event) == {"at", "actor", "action", "from_status", "to_status", "reason"}
+    assert event["action"] == "create" and event["to_status"] == "待签收"
+    code, _, err = run(capsys, "orders", "show", "TL20990101000001", "--db", settings.db_url)
+    assert code == 2 and "不存在" in err

@@ -40,3 +40,18 @@ def test_migration_head_constant_matches_alembic(tmp_path):
     assert migrate.head_revision(engine) == migrate.HEAD
     assert not migrate.needs_upgrade(engine)
     engine.dispose()
+
+
+def test_migrations_match_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from agent_console.store import migrate
+    from agent_console.store.engine import make_engine
+    from agent_console.store.models import Base
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()

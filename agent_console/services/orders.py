@@ -1,0 +1,193 @@
+"""Work orders after the seat (Art. 16–20): every change is a transition from
+domain/workflow.py, checked against the order's version (optimistic locking) and written
+together with its event row in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from agent_console.domain.clock import Clock
+from agent_console.domain.deadlines import compute_deadlines, find_rule
+from agent_console.domain.enums import OrderStatus, Role
+from agent_console.domain.text import check_text
+from agent_console.domain.workflow import Action, TransitionRefused, transition_for
+from agent_console.services.dto import OperatorInfo
+from agent_console.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from agent_console.services.reference import Reference
+from agent_console.store.models import Operator, OrderCoHandler, OrderEvent, Unit, WorkOrder
+
+SATISFACTION = ("满意", "基本满意", "不满意")
+REASON_MAX = 1000
+# Actions a liaison may take only for the unit that leads the order.
+LEAD_ONLY = frozenset({Action.SIGN, Action.REQUEST_RETURN, Action.REQUEST_EXTENSION,
+                       Action.REQUEST_TERMINATION, Action.COMPLETE})
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    number: str
+    status: str
+    version: int
+    lead_unit: str
+    co_handlers: tuple[str, ...]
+    request_type: str
+    urgency: str
+    region: str | None
+    content: str
+    created_at: datetime
+    sign_by: datetime
+    due_at: datetime
+    requested_due_at: datetime | None
+    supervision_level: int
+    reopen_count: int
+    satisfaction: str | None
+    events: tuple[EventView, ...]
+
+
+class StaleOrder(ServiceError):
+    """Someone else changed the order first; carries the order as it is now."""
+
+    def __init__(self, fresh: OrderView) -> None:
+        super().__init__(f"工单 {fresh.number} 已被他人处理，当前状态为“{fresh.status}”，"
+                         "请查看最新情况后再操作")
+        self.fresh = fresh
+
+
+class OrderService:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, reference: Reference) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._reference = reference
+
+    # ------------------------------------------------------------------ reading
+    def show(self, number: str, viewer: OperatorInfo | None = None) -> OrderView:
+        with self._factory() as s:
+            order = s.scalar(select(WorkOrder).where(WorkOrder.number == number.strip().upper()))
+            if order is None:
+                raise NotFound(f"工单 {number} 不存在")
+            self._check_visible(s, order, viewer)
+            return self._view(s, order)
+
+    def _check_visible(self, s: Session, order: WorkOrder, viewer: OperatorInfo | None) -> None:
+        if viewer is None or viewer.role is not Role.UNIT_LIAISON:
+            return
+        units = {order.lead_unit_id, *(c.unit_id for c in order.co_handlers)}
+        if viewer.unit_id not in units:
+            raise PermissionDenied("这张工单不属于您的单位")
+
+    def _view(self, s: Session, order: WorkOrder) -> OrderView:
+        units = {u.id: u.name for u in s.scalars(select(Unit))}
+        ops = {o.id: f"{o.staff_no} {o.name}" for o in s.scalars(select(Operator))}
+        events = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                           .order_by(OrderEvent.at, OrderEvent.id)).all()
+        return OrderView(
+            number=order.number, status=order.status, version=order.version,
+            lead_unit=units.get(order.lead_unit_id, ""),
+            co_handlers=tuple(units.get(c.unit_id, "") for c in order.co_handlers),
+            request_type=order.request_type, urgency=order.urgency, region=order.region,
+            content=order.content, created_at=order.created_at, sign_by=order.sign_by,
+            due_at=order.due_at, requested_due_at=order.requested_due_at,
+            supervision_level=order.supervision_level, reopen_count=order.reopen_count,
+            satisfaction=order.satisfaction,
+            events=tuple(EventView(e.at, ops.get(e.actor_id, ""), e.action, e.from_status,
+                                   e.to_status, e.reason) for e in events),
+        )
+
+    # ------------------------------------------------------------------ changing
+    def act(self, actor: OperatorInfo, number: str, action: Action, expected_version: int,
+            reason: str = "", *, lead_unit_id: int | None = None,
+            co_handler_ids: tuple[int, ...] = (), new_due_at: datetime | None = None,
+            satisfaction: str | None = None) -> OrderView:
+        """One transition. ``expected_version`` is the version the actor was looking at."""
+        if msg := check_text("理由", reason, max_len=REASON_MAX, allow_newlines=True):
+            raise ValidationFailed({"reason": msg})
+        try:
+            with self._factory.begin() as s:
+                order = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+                if order is None:
+                    raise NotFound(f"工单 {number} 不存在")
+                if order.version != expected_version:
+                    raise StaleOrder(self._view(s, order))
+                try:
+                    t = transition_for(action, order.status, actor.role)
+                except TransitionRefused as exc:
+                    raise PermissionDenied(exc.message) from None
+                if t.needs_reason and not reason.strip():
+                    raise ValidationFailed({"reason": f"{action.label}须填写理由"})
+                if actor.role is Role.UNIT_LIAISON and action in LEAD_ONLY \
+                        and actor.unit_id != order.lead_unit_id:
+                    raise PermissionDenied("只有牵头单位可以进行此操作")
+                self._apply(s, order, action, lead_unit_id, co_handler_ids, new_due_at,
+                            satisfaction)
+                before = order.status
+                order.status = t.target.value
+                detail = reason.strip()
+                if action is Action.CALLBACK and satisfaction:
+                    detail = f"满意度：{satisfaction}" + (f"；{detail}" if detail else "")
+                s.add(OrderEvent(order_id=order.id, at=self._clock.now(), actor_id=actor.id,
+                                 action=action.value, from_status=before,
+                                 to_status=t.target.value, reason=detail))
+                s.flush()  # the UPDATE … WHERE version = expected runs here
+                return self._view(s, order)
+        except StaleDataError:
+            raise StaleOrder(self.show(number)) from None
+
+    def _apply(self, s: Session, order: WorkOrder, action: Action, lead_unit_id, co_handler_ids,
+               new_due_at, satisfaction) -> None:
+        now = self._clock.now()
+        if action is Action.DISPATCH:
+            if lead_unit_id is None or s.get(Unit, lead_unit_id) is None:
+                raise ValidationFailed({"lead_unit": "请选择牵头单位"})
+            order.lead_unit_id = lead_unit_id
+            order.co_handlers = [OrderCoHandler(unit_id=u) for u in dict.fromkeys(co_handler_ids)
+                                 if u != lead_unit_id and s.get(Unit, u) is not None]
+            self._restart_clock(order, now)
+        elif action is Action.REQUEST_EXTENSION:
+            if new_due_at is None or new_due_at <= order.due_at:
+                raise ValidationFailed({"new_due_at": "延期后的时限须晚于当前办理时限"})
+            order.requested_due_at = new_due_at
+        elif action is Action.APPROVE_EXTENSION:
+            order.due_at = order.requested_due_at or order.due_at
+            order.requested_due_at = None
+        elif action is Action.REJECT_EXTENSION:
+            order.requested_due_at = None
+        elif action is Action.CALLBACK:
+            if satisfaction not in SATISFACTION:
+                raise ValidationFailed({"satisfaction": "请选择满意度：满意、基本满意或不满意"})
+            order.satisfaction = satisfaction
+        elif action is Action.REOPEN:
+            order.reopen_count += 1
+            order.satisfaction = None
+            self._restart_clock(order, now)
+        elif action is Action.SUPERVISE:
+            order.supervision_level += 1
+
+    def _restart_clock(self, order: WorkOrder, now: datetime) -> None:
+        rule = find_rule(self._reference.deadlines, order.request_type, order.urgency)
+        d = compute_deadlines(now, rule)
+        order.sign_by, order.due_at = d.sign_by, d.due_at
+
+    def status_of(self, number: str) -> tuple[str, int]:
+        with self._factory() as s:
+            order = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+            if order is None:
+                raise NotFound(f"工单 {number} 不存在")
+            return order.status, order.version
+
+
+__all__ = ["OrderService", "OrderView", "EventView", "StaleOrder", "SATISFACTION", "OrderStatus"]

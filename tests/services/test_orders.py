@@ -1,0 +1,115 @@
+"""Transitions through the service: events, deadlines, optimistic locking, races."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from agent_console.domain.enums import OrderStatus
+from agent_console.domain.workflow import Action
+from agent_console.services.errors import PermissionDenied, ValidationFailed
+from agent_console.services.orders import StaleOrder
+from tests.conftest import FROZEN_AT
+from tests.services.helpers import HEATING_PATH, category_id, draft
+
+
+@pytest.fixture
+def order(services, agent):
+    cat = category_id(services, HEATING_PATH)
+    lead = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT).lead
+    result = services.intake.create_work_order(agent, draft(category_id=cat, region="科尔沁区",
+                                                            request_type="投诉"), FROZEN_AT, lead.id)
+    return result.order_number
+
+
+@pytest.fixture
+def liaison(services):
+    return services.accounts.authenticate("5001", "demo")  # 城区供热 liaison
+
+
+@pytest.fixture
+def dispatcher(services):
+    return services.accounts.authenticate("3001", "demo")
+
+
+def act(services, who, number, action, reason="", **kw):
+    _, version = services.orders.status_of(number)
+    return services.orders.act(who, number, action, version, reason, **kw)
+
+
+def test_full_life_with_events(services, order, liaison, dispatcher, clock):
+    view = act(services, liaison, order, Action.SIGN)
+    assert view.status == OrderStatus.IN_PROGRESS
+    clock.advance(hours=3)
+    view = act(services, liaison, order, Action.COMPLETE, "已上门测温并调整阀门，诉求人认可")
+    view = act(services, dispatcher, order, Action.CALLBACK, satisfaction="不满意")
+    assert view.satisfaction == "不满意"
+    view = act(services, dispatcher, order, Action.REOPEN, "诉求合理：室温仍低于18℃")
+    assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
+    assert view.due_at > FROZEN_AT + timedelta(hours=3)
+    actions = [e.action for e in view.events]
+    assert actions == ["create", "sign", "complete", "callback", "reopen"]
+    assert view.events[3].reason.startswith("满意度：不满意")
+    assert all(e.actor for e in view.events)
+
+
+def test_extension_moves_deadline_only_when_approved(services, order, liaison, dispatcher):
+    act(services, liaison, order, Action.SIGN)
+    before = services.orders.show(order).due_at
+    wanted = before + timedelta(days=5)
+    with pytest.raises(ValidationFailed):
+        act(services, liaison, order, Action.REQUEST_EXTENSION, "需更换管道", new_due_at=before)
+    view = act(services, liaison, order, Action.REQUEST_EXTENSION, "需更换管道", new_due_at=wanted)
+    assert view.due_at == before and view.requested_due_at == wanted
+    view = act(services, dispatcher, order, Action.APPROVE_EXTENSION, "理由成立")
+    assert view.due_at == wanted and view.requested_due_at is None
+
+
+def test_refusals_name_the_reason(services, order, liaison, dispatcher, agent):
+    with pytest.raises(PermissionDenied, match="不能"):
+        act(services, liaison, order, Action.COMPLETE, "x")  # not signed yet
+    with pytest.raises(PermissionDenied, match="无权"):
+        act(services, agent, order, Action.SIGN)
+    with pytest.raises(ValidationFailed):
+        act(services, liaison, order, Action.REQUEST_RETURN, "")  # a return needs reasons
+    other = services.accounts.add_user("5002", "赵六", "unit_liaison", "long-password", "gjj")
+    with pytest.raises(PermissionDenied, match="牵头单位"):
+        act(services, other, order, Action.SIGN)
+    with pytest.raises(PermissionDenied):
+        services.orders.show(order, viewer=other)
+
+
+def test_stale_version_gets_fresh_state_not_a_lost_update(services, order, liaison):
+    _, version = services.orders.status_of(order)
+    services.orders.act(liaison, order, Action.SIGN, version)
+    with pytest.raises(StaleOrder) as exc:
+        services.orders.act(liaison, order, Action.REQUEST_RETURN, version, "不属于本单位职责")
+    assert exc.value.fresh.status == OrderStatus.IN_PROGRESS
+    assert "已被他人处理" in exc.value.message
+    assert [e.action for e in services.orders.show(order).events] == ["create", "sign"]
+
+
+def test_two_threads_race_on_one_order(services, order, liaison):
+    _, version = services.orders.status_of(order)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(action, reason):
+        barrier.wait()
+        try:
+            services.orders.act(liaison, order, action, version, reason)
+            outcomes.append("ok")
+        except StaleOrder:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=attempt, args=(Action.SIGN, "")),
+               threading.Thread(target=attempt, args=(Action.REQUEST_RETURN, "非本单位职责"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok", "stale"]
+    events = services.orders.show(order).events
+    assert len(events) == 2  # create + exactly one of the two
