@@ -11,7 +11,20 @@ import numpy as np
 
 from agent_console.search.index import FIELDS, KnowledgeIndex
 
-FORMAT = 3  # bump whenever the analysis or the scoring changes
+FORMAT = 4  # bump whenever the analysis, the scoring or this layout changes
+_DOC_SEP, _TEXT_SEP = "\n", "\x1f"
+
+
+def _clean(text: str) -> str:
+    return text.replace("\n", " ").replace("\x1f", " ").replace("\r", " ")
+
+
+def _blob(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(array: np.ndarray) -> str:
+    return array.tobytes().decode("utf-8")
 
 
 def save_index(index: KnowledgeIndex, path: Path) -> None:
@@ -21,12 +34,14 @@ def save_index(index: KnowledgeIndex, path: Path) -> None:
         raise ValueError("only a freshly built index can be saved")
     meta = {
         "format": FORMAT,
-        "ids": index.ids,
-        "titles": index.titles,
-        "texts": [list(t) for t in index.texts],
+        "n": len(index.ids),
         "avg_len": index.avg_len,
         "synonyms": {k: list(v) for k, v in index._synonyms.items()},
     }
+    # Plain joined strings load far faster than JSON lists at 200k articles.
+    ids = _DOC_SEP.join(_clean(i) for i in index.ids)
+    titles = _DOC_SEP.join(_clean(t) for t in index.titles)
+    texts = _DOC_SEP.join(_TEXT_SEP.join(_clean(x) for x in t) for t in index.texts)
     vocab = sorted(index.vocab.items(), key=lambda kv: kv[1])
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(fd)
@@ -38,9 +53,11 @@ def save_index(index: KnowledgeIndex, path: Path) -> None:
                 post_docs=index.post_docs,
                 post_w=index.post_w,
                 df=index.df,
-                vocab=np.frombuffer("\n".join(t for t, _ in vocab).encode("utf-8"), dtype=np.uint8),
-                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"),
-                                   dtype=np.uint8),
+                vocab=_blob("\n".join(t for t, _ in vocab)),
+                ids=_blob(ids),
+                titles=_blob(titles),
+                texts=_blob(texts),
+                meta=_blob(json.dumps(meta, ensure_ascii=False)),
             )
         os.replace(tmp, path)
     finally:
@@ -51,15 +68,19 @@ def save_index(index: KnowledgeIndex, path: Path) -> None:
 def load_index(path: Path) -> KnowledgeIndex:
     """Raises ValueError (or OSError) when the file is missing, foreign or damaged."""
     with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(data["meta"].tobytes().decode("utf-8"))
+        meta = json.loads(_unblob(data["meta"]))
         if meta.get("format") != FORMAT:
             raise ValueError("索引缓存格式已过期")
-        terms = data["vocab"].tobytes().decode("utf-8")
+        terms = _unblob(data["vocab"])
+        n = int(meta["n"])
         index = KnowledgeIndex()
         index._synonyms = {k: tuple(v) for k, v in meta["synonyms"].items()}
-        index.ids = list(meta["ids"])
-        index.titles = list(meta["titles"])
-        index.texts = [tuple(t) for t in meta["texts"]]
+        index.ids = _unblob(data["ids"]).split(_DOC_SEP) if n else []
+        index.titles = _unblob(data["titles"]).split(_DOC_SEP) if n else []
+        index.texts = [tuple(x for x in t.split(_TEXT_SEP) if x)
+                       for t in _unblob(data["texts"]).split(_DOC_SEP)] if n else []
+        if not (len(index.ids) == len(index.titles) == len(index.texts) == n):
+            raise ValueError("索引缓存已损坏")
         index.pos = {doc_id: i for i, doc_id in enumerate(index.ids)}
         index.vocab = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
         index.offsets = data["offsets"]
