@@ -29,6 +29,12 @@ class Settings:
     db_url: str
     data_dir: Path
     cache_dir: Path
+    # Demo accounts on first start: by default only for the embedded SQLite database.
+    demo: bool | None = None
+
+    @property
+    def seed_demo(self) -> bool:
+        return self.is_sqlite if self.demo is None else self.demo
 
     @property
     def is_sqlite(self) -> bool:
@@ -40,7 +46,9 @@ def load_settings(db: str | None = None, env: dict[str, str] | None = None) -> S
     db_url = db or env.get("AGENT_CONSOLE_DB") or default_db_url()
     data_dir = Path(env["AGENT_CONSOLE_DATA"]) if env.get("AGENT_CONSOLE_DATA") else seed_data_dir()
     cache_dir = Path(env.get("AGENT_CONSOLE_CACHE") or platformdirs.user_cache_dir(APP_NAME, appauthor=False))
-    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=cache_dir)
+    demo_env = env.get("AGENT_CONSOLE_DEMO")
+    demo = None if demo_env in (None, "") else demo_env.lower() in ("1", "true", "yes")
+    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=cache_dir, demo=demo)
 
 
 def keymap_path(env: dict[str, str] | None = None) -> Path:

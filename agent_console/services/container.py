@@ -51,7 +51,7 @@ def prepare_database(engine: Engine, settings: Settings, clock: Clock) -> SeedRe
         seeded = session.get(AppMeta, "seeded_at") is not None
     if seeded:
         return None
-    return seed(factory, settings.data_dir, demo=settings.is_sqlite, now=clock.now())
+    return seed(factory, settings.data_dir, demo=settings.seed_demo, now=clock.now())
 
 
 def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bool = True) -> Services:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import TextArea
 
 from tests.ui.helpers import SIZE, login, make_app, no_blink, settle
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    """Pictures are the same on every database: taken once, on SQLite."""
+    return f"sqlite:///{tmp_path / 'console.sqlite3'}"
 
 
 def test_seat_empty(snap_compare, services):

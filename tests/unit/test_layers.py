@@ -42,7 +42,7 @@ def test_migration_head_constant_matches_alembic(tmp_path):
     engine.dispose()
 
 
-def test_migrations_match_the_models(tmp_path):
+def test_migrations_match_the_models(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
@@ -50,7 +50,7 @@ def test_migrations_match_the_models(tmp_path):
     from agent_console.store.engine import make_engine
     from agent_console.store.models import Base
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    engine = make_engine(db_url)
     migrate.upgrade(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
