@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_console.domain.enums import Role
+from datetime import datetime
+
+from agent_console.domain.enums import OPEN_ORDER_STATUSES, Role
 from agent_console.domain.phone import mask_phone
 from agent_console.services.dto import CallRow, OperatorInfo, OrderRow
 from agent_console.services.errors import PermissionDenied
@@ -26,12 +28,27 @@ class RecordsService:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
 
-    def orders(self, limit: int = 200, viewer: OperatorInfo | None = None) -> list[OrderRow]:
+    def orders(self, limit: int = 200, viewer: OperatorInfo | None = None,
+               statuses: tuple[str, ...] = (), overdue_at: datetime | None = None,
+               search: str = "") -> list[OrderRow]:
         """Newest first. A unit liaison sees only the orders of the unit (lead or co-handler);
-        confidential callers' numbers are masked for everyone but the hotline centre's roles."""
+        confidential callers' numbers are masked. ``statuses`` filters a queue,
+        ``overdue_at`` keeps open orders past their deadline, ``search`` matches the order
+        number, the caller's number or the content."""
         limit = max(1, min(limit, MAX_LIMIT))
         with self._factory() as s:
             stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+            if statuses:
+                stmt = stmt.where(WorkOrder.status.in_(statuses))
+            if overdue_at is not None:
+                stmt = stmt.where(WorkOrder.due_at < overdue_at,
+                                  WorkOrder.status.in_([st.value for st in OPEN_ORDER_STATUSES]))
+            term = " ".join(search.split())[:60]
+            if term:
+                like = f"%{term.replace('%', '').replace('_', '')}%"
+                phones = select(Caller.id).where(Caller.phone.like(like))
+                stmt = stmt.where(WorkOrder.number.like(like.upper()) | WorkOrder.content.like(like)
+                                  | WorkOrder.caller_id.in_(phones))
             if viewer is not None and viewer.role is Role.UNIT_LIAISON:
                 if viewer.unit_id is None:
                     raise PermissionDenied("该账号未绑定承办单位，无法查看工单")

@@ -55,7 +55,7 @@ class ConfirmDialog(Dialog):
                 yield Button("取消 (N)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.set_focus(self.query_one("#no", Button))
 
     def action_yes(self) -> None:
         self.dismiss(True)
@@ -101,7 +101,7 @@ class AnswerDialog(Dialog):
 
     def on_mount(self) -> None:
         target = "#ok" if self._article is not None else "#own-answer"
-        self.query_one(target).focus()
+        self.set_focus(self.query_one(target))
 
     @on(Input.Submitted, "#own-answer")
     @on(Button.Pressed, "#ok")
@@ -144,7 +144,7 @@ class ConsentDialog(Dialog):
                 yield Button("取消 (Esc)", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        self.set_focus(self.query_one("#yes", Button))
 
     def action_consent(self, value: bool) -> None:
         self.dismiss(value)
@@ -202,7 +202,7 @@ class DispatchDialog(Dialog):
         return first + [u for u in self._units if u.id not in seen]
 
     def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
+        self.set_focus(self.query_one("#ok", Button))
 
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
@@ -237,7 +237,7 @@ class ScriptPickDialog(Dialog):
     def on_mount(self) -> None:
         options = self.query_one("#script-options", OptionList)
         options.highlighted = 0
-        options.focus()
+        self.set_focus(options)
         self._show(0)
 
     def _show(self, index: int | None) -> None:
@@ -295,7 +295,7 @@ class EmergencyDialog(Dialog):
 
     def on_mount(self) -> None:
         self._show_script()
-        self.query_one("#ok", Button).focus()
+        self.set_focus(self.query_one("#ok", Button))
 
     def _selected_service(self) -> str | None:
         pressed = self.query_one("#em-service", RadioSet).pressed_button

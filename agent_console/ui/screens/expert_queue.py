@@ -50,7 +50,7 @@ class ExpertQueueScreen(Screen):
         table.add_columns("时间", "领域", "状态", "来电号码", "转出坐席", "诉求内容")
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
-        table.focus()
+        self.set_focus(table)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("专家座席", binding_rows(self)))

@@ -42,11 +42,11 @@ class LoginScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#staff-no", Input).focus()
+        self.set_focus(self.query_one("#staff-no", Input))
 
     @on(Input.Submitted, "#staff-no")
     def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
+        self.set_focus(self.query_one("#password", Input))
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login-button")
@@ -59,13 +59,13 @@ class LoginScreen(Screen):
         except ValidationFailed as exc:
             error.update(Text("；".join(exc.errors.values()), style="bold red"))
             target = "#staff-no" if "staff_no" in exc.errors else "#password"
-            self.query_one(target, Input).focus()
+            self.set_focus(self.query_one(target, Input))
             return
         except ServiceError as exc:
             error.update(Text(exc.message, style="bold red"))
             pw = self.query_one("#password", Input)
             pw.value = ""
-            pw.focus()
+            self.set_focus(pw)
             return
         error.update("")
         self.dismiss(operator)

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
+
+from agent_console.domain.enums import OrderStatus, Role
 
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
@@ -25,10 +27,27 @@ def time_left_text(row: OrderRow, now) -> Text:
     return Text(f"剩 {hours // 24} 天 {hours % 24} 小时", style=style)
 
 
+S = OrderStatus
+CENTRE_QUEUES = (
+    ("全部", ()), ("待派单", (S.AWAITING_DISPATCH,)), ("退回审核", (S.RETURN_REVIEW,)),
+    ("延期审核", (S.EXTENSION_REVIEW,)), ("终止审核", (S.TERMINATION_REVIEW,)),
+    ("待回访", (S.COMPLETED,)), ("超期", None),
+)
+UNIT_QUEUES = (
+    ("全部", ()), ("待签收", (S.AWAITING_SIGN,)), ("办理中", (S.IN_PROGRESS,)),
+    ("审核中", (S.RETURN_REVIEW, S.EXTENSION_REVIEW, S.TERMINATION_REVIEW)),
+    ("已办结", (S.COMPLETED, S.CALLED_BACK)), ("超期", None),
+)
+
+
 class OrdersScreen(Screen):
     BINDINGS = [
         Binding("f1", "help", "帮助", id="help"),
         Binding("r", "refresh", "刷新", id="orders_refresh"),
+        Binding("enter", "open", "详情/处理", id="orders_open"),
+        Binding("slash", "search", "搜索", id="orders_search"),
+        *[Binding(str(i), f"queue({i - 1})", show=False, id=f"orders_queue_{i}")
+          for i in range(1, 8)],
     ]
 
     def __init__(self, services, operator: OperatorInfo) -> None:
@@ -36,11 +55,17 @@ class OrdersScreen(Screen):
         self.services = services
         self.operator = operator
         self._rows: list[OrderRow] = []
+        self._queues = UNIT_QUEUES if operator.role is Role.UNIT_LIAISON else CENTRE_QUEUES
+        self._queue = 0
+        self._search = ""
 
     def compose(self) -> ComposeResult:
         title = "本单位工单" if self.operator.unit_name else "工单列表"
         yield ConsoleHeader(self.operator, self.services.clock, title, id="header")
         with Vertical(id="orders-body"):
+            yield Static("", id="orders-queues")
+            yield Input(id="orders-search", placeholder="/ 搜索：工单号、来电号码或诉求内容，Enter 确认",
+                        compact=True)
             yield Static("", id="orders-status")
             yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="order-detail-scroll"):
@@ -51,18 +76,59 @@ class OrdersScreen(Screen):
         table = self.query_one("#orders", DataTable)
         table.add_columns("工单号", "状态", "牵头单位", "类型", "区域", "创建时间", "办理时限", "剩余")
         self.action_refresh()
-        table.focus()
+        self.set_focus(table)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("工单列表", binding_rows(self)))
 
+    def action_queue(self, index: int) -> None:
+        if 0 <= index < len(self._queues):
+            self._queue = index
+            self.action_refresh()
+
+    def action_search(self) -> None:
+        self.set_focus(self.query_one("#orders-search", Input))
+
+    @on(Input.Submitted, "#orders-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._search = event.value
+        self.action_refresh()
+        self.set_focus(self.query_one("#orders", DataTable))
+
+    @on(DataTable.RowSelected, "#orders")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from agent_console.ui.screens.order_detail import OrderDetailScreen
+
+        table = self.query_one("#orders", DataTable)
+        if not self._rows or table.cursor_row is None or table.cursor_row >= len(self._rows):
+            return
+        number = self._rows[table.cursor_row].number
+        self.app.push_screen(OrderDetailScreen(self.services, self.operator, number),
+                             lambda _view: self.action_refresh())
+
+    def _queue_bar(self) -> Text:
+        bar = Text()
+        for i, (name, _statuses) in enumerate(self._queues, 1):
+            style = "bold reverse" if i - 1 == self._queue else "dim"
+            bar.append(f" {i} {name} ", style=style)
+            bar.append(" ")
+        return bar
+
     def action_refresh(self) -> None:
+        name, statuses = self._queues[self._queue]
+        now = self.services.clock.now()
         try:
-            self._rows = self.services.records.orders(limit=500, viewer=self.operator)
+            self._rows = self.services.records.orders(
+                limit=500, viewer=self.operator,
+                statuses=tuple(st.value for st in statuses) if statuses else (),
+                overdue_at=now if statuses is None else None, search=self._search)
         except ServiceError as exc:
             self.query_one("#orders-status", Static).update(Text(exc.message, style="red"))
             return
-        now = self.services.clock.now()
+        self.query_one("#orders-queues", Static).update(self._queue_bar())
         table = self.query_one("#orders", DataTable)
         table.clear()
         for row in self._rows:
@@ -70,7 +136,9 @@ class OrdersScreen(Screen):
                           row.region or "", f"{row.created_at:%m-%d %H:%M}",
                           f"{row.due_at:%m-%d %H:%M}", time_left_text(row, now), key=row.number)
         scope = f"（{self.operator.unit_name}）" if self.operator.unit_name else ""
-        self.query_one("#orders-status", Static).update(Text(f"工单 {len(self._rows)} 件{scope}"))
+        found = f"，搜索“{self._search}”" if self._search.strip() else ""
+        self.query_one("#orders-status", Static).update(
+            Text(f"{name}：工单 {len(self._rows)} 件{scope}{found}"))
         self._show_detail()
 
     @on(DataTable.RowHighlighted, "#orders")

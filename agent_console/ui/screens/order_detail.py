@@ -1,0 +1,243 @@
+"""One work order: its facts, the full event timeline, and the transitions the role may make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, RadioButton, RadioSet, Select, Static
+
+from agent_console.domain.text import check_text
+from agent_console.domain.workflow import Action, allowed_actions, transition_for
+from agent_console.services.dto import OperatorInfo
+from agent_console.services.errors import ServiceError, ValidationFailed
+from agent_console.services.orders import SATISFACTION, OrderView, StaleOrder
+from agent_console.ui.widgets.header import ConsoleHeader
+
+ACTION_KEYS = {
+    Action.DISPATCH: "d", Action.SIGN: "s", Action.REQUEST_RETURN: "t",
+    Action.APPROVE_RETURN: "a", Action.REJECT_RETURN: "j", Action.REQUEST_EXTENSION: "e",
+    Action.APPROVE_EXTENSION: "a", Action.REJECT_EXTENSION: "j",
+    Action.REQUEST_TERMINATION: "x", Action.APPROVE_TERMINATION: "a",
+    Action.REJECT_TERMINATION: "j", Action.COMPLETE: "c", Action.CALLBACK: "b",
+    Action.REOPEN: "o", Action.SUPERVISE: "u", Action.ARCHIVE: "g",
+}
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    reason: str
+    new_due_at: datetime | None = None
+    satisfaction: str | None = None
+    lead_unit_id: int | None = None
+
+
+class ActionDialog(ModalScreen):
+    """Reason (and the extra fields an action needs); Enter on the button confirms."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, action: Action, order: OrderView, units: list[tuple[str, int]],
+                 needs_reason: bool = False) -> None:
+        super().__init__()
+        self._needs_reason = needs_reason
+        self._action = action
+        self._order = order
+        self._units = units
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(Text(f"{self._action.label} · {self._order.number}", style="bold"),
+                         classes="dialog-title")
+            if self._action is Action.DISPATCH:
+                yield Label("牵头单位")
+                yield Select(self._units, id="act-lead", type_to_search=True)
+            if self._action is Action.REQUEST_EXTENSION:
+                yield Label(f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）")
+                yield Input(id="act-due", placeholder="2026-12-31 17:30")
+            if self._action is Action.CALLBACK:
+                yield Label("诉求人满意度（第二十条）")
+                with RadioSet(id="act-satisfaction"):
+                    for i, label in enumerate(SATISFACTION):
+                        yield RadioButton(label, value=i == 0, name=label)
+            yield Label("理由 / 说明")
+            yield Input(id="act-reason", placeholder="理由和依据、办理情况或回访记录")
+            yield Static("", id="dialog-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("确认 (Enter)", id="ok", variant="primary")
+                yield Button("取消 (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        first = "#act-lead" if self._action is Action.DISPATCH else \
+            "#act-due" if self._action is Action.REQUEST_EXTENSION else "#act-reason"
+        self.set_focus(self.query_one(first))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _error(self, message: str) -> None:
+        error = self.query_one("#dialog-error", Static)
+        error.update(Text(message))
+        error.add_class("visible")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        reason = self.query_one("#act-reason", Input).value
+        if msg := check_text("理由", reason, required=self._needs_reason, max_len=1000):
+            self._error(msg)
+            return
+        due = None
+        if self._action is Action.REQUEST_EXTENSION:
+            raw = self.query_one("#act-due", Input).value.strip()
+            try:
+                due = datetime.strptime(raw, DATE_FORMAT)
+            except ValueError:
+                self._error("延期时限格式应为 YYYY-MM-DD HH:MM，例如 2026-12-31 17:30")
+                return
+        satisfaction = None
+        if self._action is Action.CALLBACK:
+            pressed = self.query_one("#act-satisfaction", RadioSet).pressed_button
+            satisfaction = pressed.name if pressed else None
+        lead = None
+        if self._action is Action.DISPATCH:
+            value = self.query_one("#act-lead", Select).value
+            if value is Select.NULL:
+                self._error("请选择牵头单位")
+                return
+            lead = int(value)
+        self.dismiss(ActionInput(reason, due, satisfaction, lead))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OrderDetailScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "返回", id="order_back"),
+        Binding("r", "reload", "刷新", id="order_reload"),
+        *[Binding(key, f"act('{action.value}')", action.label, id=f"order_{action.value}")
+          for action, key in ACTION_KEYS.items()],
+    ]
+
+    def __init__(self, services, operator: OperatorInfo, number: str) -> None:
+        super().__init__()
+        self.services = services
+        self.operator = operator
+        self.number = number
+        self.current: OrderView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(self.operator, self.services.clock, "工单详情", id="header")
+        with Vertical(id="orders-body"):
+            with VerticalScroll(id="order-facts-scroll"):
+                yield Static("", id="order-facts")
+            yield Static(Text("事件时间线", style="bold"), classes="pane-title")
+            yield DataTable(id="order-events", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="order-actions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#order-events", DataTable).add_columns("时间", "操作人", "操作", "原状态",
+                                                                "新状态", "理由")
+        self.action_reload()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action != "act":
+            return True
+        if self.current is None:
+            return False
+        wanted = Action(parameters[0])
+        allowed = allowed_actions(self.current.status, self.operator.role)
+        if wanted not in allowed:
+            return False
+        # one key may serve several actions (a = approve …): only the one for this status shows
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss(self.current)
+
+    def action_reload(self) -> None:
+        try:
+            self.current = self.services.orders.show(self.number, viewer=self.operator)
+        except ServiceError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self._show_order()
+        self.refresh_bindings()
+
+    def _show_order(self) -> None:
+        v = self.current
+        now = self.services.clock.now()
+        facts = Text()
+        facts.append(f"{v.number}  {v.status}  {v.request_type}/{v.urgency}  版本 {v.version}\n",
+                     style="bold")
+        facts.append(f"牵头：{v.lead_unit}")
+        if v.co_handlers:
+            facts.append("  配合：" + "、".join(v.co_handlers))
+        facts.append(f"\n区域：{v.region or '—'}  创建：{v.created_at:%Y-%m-%d %H:%M}  "
+                     f"签收时限：{v.sign_by:%Y-%m-%d %H:%M}  ")
+        style = "bold red" if v.due_at < now and v.status in ("待签收", "办理中") else ""
+        facts.append(f"办结时限：{v.due_at:%Y-%m-%d %H:%M}", style=style)
+        if v.requested_due_at:
+            facts.append(f"  申请延期至：{v.requested_due_at:%Y-%m-%d %H:%M}", style="yellow")
+        if v.supervision_level:
+            facts.append(f"  督办级别：{v.supervision_level}", style="bold red")
+        if v.reopen_count:
+            facts.append(f"  重办 {v.reopen_count} 次")
+        if v.satisfaction:
+            facts.append(f"  满意度：{v.satisfaction}")
+        facts.append("\n诉求内容：", style="bold")
+        facts.append(v.content)
+        self.query_one("#order-facts", Static).update(facts)
+        table = self.query_one("#order-events", DataTable)
+        table.clear()
+        for e in v.events:
+            label = Action(e.action).label if e.action in Action._value2member_map_ else \
+                ("创建" if e.action == "create" else e.action)
+            table.add_row(f"{e.at:%m-%d %H:%M}", Text(e.actor), label, e.from_status or "",
+                          e.to_status or "", Text(e.reason))
+        allowed = allowed_actions(v.status, self.operator.role)
+        hint = "  ".join(f"{ACTION_KEYS[a]} {a.label}" for a in allowed) or "当前状态下您没有可执行的操作"
+        self.query_one("#order-actions", Static).update(Text("可执行：" + hint))
+
+    def action_act(self, action_value: str) -> None:
+        action = Action(action_value)
+        if self.current is None or action not in allowed_actions(self.current.status, self.operator.role):
+            return
+        units = [(u.name, u.id) for u in sorted(self.services.catalog.units().values(),
+                                                key=lambda u: u.id)]
+        seen_version = self.current.version
+
+        def done(data: ActionInput | None) -> None:
+            if data is None:
+                return
+            try:
+                self.current = self.services.orders.act(
+                    self.operator, self.number, action, seen_version, data.reason,
+                    lead_unit_id=data.lead_unit_id, new_due_at=data.new_due_at,
+                    satisfaction=data.satisfaction)
+            except StaleOrder as exc:
+                self.current = exc.fresh
+                self.notify(exc.message, title="工单已变化", severity="warning")
+            except ValidationFailed as exc:
+                self.notify(exc.message, severity="error")
+                return
+            except ServiceError as exc:
+                self.notify(exc.message, severity="error")
+                return
+            else:
+                self.notify(f"已{action.label}：{self.number}")
+            self._show_order()
+            self.refresh_bindings()
+
+        needs = transition_for(action, self.current.status, self.operator.role).needs_reason
+        self.app.push_screen(ActionDialog(action, self.current, units, needs), done)

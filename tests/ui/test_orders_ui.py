@@ -1,0 +1,119 @@
+"""The hotline centre and the handling unit move an order through the console."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input
+
+from agent_console.domain.enums import OrderStatus
+from agent_console.ui.screens.order_detail import ActionDialog, OrderDetailScreen
+from agent_console.ui.screens.orders import OrdersScreen
+from tests.conftest import FROZEN_AT
+from tests.services.helpers import HEATING_PATH, category_id, draft
+from tests.ui.helpers import SIZE, login, make_app, screen_text, settle
+
+
+def make_order(services, agent) -> str:
+    cat = category_id(services, HEATING_PATH)
+    lead = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT).lead
+    return services.intake.create_work_order(
+        agent, draft(category_id=cat, region="科尔沁区", request_type="投诉"), FROZEN_AT,
+        lead.id).order_number
+
+
+async def open_first(pilot):
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, OrderDetailScreen)
+
+
+async def test_liaison_signs_and_completes_then_centre_reopens(services, agent):
+    number = make_order(services, agent)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "5001")
+        assert isinstance(app.screen, OrdersScreen)
+        await open_first(pilot)
+        assert "s 签收" in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert services.orders.show(number).status == OrderStatus.IN_PROGRESS
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("enter")  # completing needs a result: refused, dialog stays
+        await settle(pilot)
+        assert services.orders.show(number).status == OrderStatus.IN_PROGRESS
+        app.screen.query_one("#act-reason", Input).value = "已上门处理，室温恢复到20℃"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert services.orders.show(number).status == OrderStatus.COMPLETED
+        table = app.screen.query_one("#order-events", DataTable)
+        assert table.row_count == 3
+    centre = make_app(services)
+    async with centre.run_test(size=SIZE) as pilot:
+        await login(pilot, "3001")
+        await pilot.press("6")  # 待回访 queue
+        await settle(pilot)
+        assert "待回访：工单 1 件" in screen_text(centre)
+        await open_first(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("down", "down")  # 不满意
+        centre.screen.query_one("#act-reason", Input).value = "室温仍然偏低"
+        await pilot.press("enter")
+        await settle(pilot)
+        view = services.orders.show(number)
+        assert view.status == OrderStatus.CALLED_BACK
+        await pilot.press("o")
+        await settle(pilot)
+        centre.screen.query_one("#act-reason", Input).value = "诉求合理合法，退回重办"
+        await pilot.press("enter")
+        await settle(pilot)
+        view = services.orders.show(number)
+        assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
+
+
+async def test_stale_screen_gets_the_fresh_state(services, agent):
+    number = make_order(services, agent)
+    liaison = services.accounts.authenticate("5001", "demo")
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "5001")
+        await open_first(pilot)
+        # someone else signs first, while this screen still shows 待签收
+        _, version = services.orders.status_of(number)
+        from agent_console.domain.workflow import Action
+
+        services.orders.act(liaison, number, Action.SIGN, version)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "已被他人处理" in " ".join(str(n.message) for n in app._notifications)
+        assert app.screen.current.status == OrderStatus.IN_PROGRESS
+        assert len(services.orders.show(number).events) == 2  # no duplicate event
+
+
+async def test_search_and_queues(services, agent):
+    number = make_order(services, agent)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3001")
+        await pilot.press("slash")
+        app.screen.query_one("#orders-search", Input).value = "暖气"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#orders", DataTable).row_count == 1
+        app.screen.query_one("#orders-search", Input).value = "13912345678"
+        app.screen.query_one("#orders-search", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#orders", DataTable).row_count == 1
+        app.screen.query_one("#orders-search", Input).value = "公积金"
+        app.screen.query_one("#orders-search", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#orders", DataTable).row_count == 0
+        assert number
