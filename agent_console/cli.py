@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     kbb.add_argument("--json", action="store_true", help="最后一行输出 JSON 结果")
     kbb.add_argument("--scale", type=int, default=None, metavar="N", help=PAD_HELP)
 
+    sup = sub.add_parser("supervise", help="分级督办（第十九条）")
+    sup_sub = sup.add_subparsers(dest="supervise_command", metavar="操作", required=True)
+    scan = sup_sub.add_parser("scan", help="扫描超期工单并提升督办级别（可由定时任务调用）")
+    scan.add_argument("--json", action="store_true")
+    _db_option(scan)
+    rank = sup_sub.add_parser("ranking", help="承办单位排名")
+    rank.add_argument("--json", action="store_true")
+    _db_option(rank)
+
     for name, helptext in (("orders", "工单"), ("calls", "受理记录")):
         p = sub.add_parser(name, help=f"{helptext}查询")
         p_sub = p.add_subparsers(dest=f"{name}_command", metavar="操作", required=True)
@@ -243,6 +252,32 @@ def cmd_kb(args) -> int:
         services.close()
 
 
+def cmd_supervise(args) -> int:
+    services = _open(args)
+    try:
+        if args.supervise_command == "scan":
+            report = services.supervision.scan()
+            if args.json:
+                print(json.dumps(asdict(report), ensure_ascii=False))
+            else:
+                print(f"扫描超期工单 {report.scanned} 件，提升督办级别 {report.raised} 件，"
+                      f"跳过正在处理的 {report.skipped_busy} 件")
+            return 0
+        ranking = services.supervision.ranking()
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps([{**asdict(u), "score": u.score, "satisfaction_rate": u.satisfaction_rate}
+                          for u in ranking], ensure_ascii=False))
+        return 0
+    _print_table(["名次", "承办单位", "在办", "超期", "被督办", "已办结", "满意率", "过期知识", "得分"],
+                 [[str(i), u.unit, str(u.open_orders), str(u.overdue), str(u.supervised),
+                   str(u.completed),
+                   f"{u.satisfaction_rate:.0%}" if u.satisfaction_rate is not None else "—",
+                   str(u.stale_articles), f"{u.score:.1f}"] for i, u in enumerate(ranking, 1)])
+    return 0
+
+
 def cmd_db(args) -> int:
     from agent_console.store import migrate
     from agent_console.store.engine import make_engine
@@ -318,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
-                "user": cmd_user, "kb": cmd_kb}
+                "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise}
     if args.command is None:
         return run_console(args)
     return handlers[args.command](args)

@@ -15,6 +15,7 @@ from agent_console.services.expert import ExpertService
 from agent_console.services.intake import IntakeService
 from agent_console.services.knowledge import KnowledgeService
 from agent_console.services.orders import OrderService
+from agent_console.services.supervision import SupervisionService
 from agent_console.services.records import RecordsService
 from agent_console.services.reference import Reference, load_reference
 from agent_console.store import migrate
@@ -37,6 +38,7 @@ class Services:
     expert: ExpertService
     knowledge: KnowledgeService
     orders: OrderService
+    supervision: SupervisionService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -79,4 +81,5 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         expert=ExpertService(factory, clock),
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
         orders=OrderService(factory, clock, reference),
+        supervision=SupervisionService(factory, clock),
     )

@@ -117,3 +117,26 @@ async def test_search_and_queues(services, agent):
         await settle(pilot)
         assert app.screen.query_one("#orders", DataTable).row_count == 0
         assert number
+
+
+async def test_supervision_screen_scans_and_ranks(services, agent, clock):
+    from agent_console.ui.screens.supervision import SupervisionScreen
+
+    number = make_order(services, agent)
+    clock.advance(days=20)  # a complaint has 10 working days
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3001")
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, SupervisionScreen)
+        await pilot.press("u")
+        await settle(pilot)
+        assert services.orders.show(number).supervision_level >= 1
+        ranking = app.screen.query_one("#ranking", DataTable)
+        assert ranking.row_count >= 1
+        assert app.screen.query_one("#stale", DataTable).row_count >= 1
+        await pilot.press("escape")
+        await pilot.press("7")  # 超期 queue
+        await settle(pilot)
+        assert "超期：工单 1 件" in screen_text(app)

@@ -144,3 +144,13 @@ def test_orders_show_json_has_the_event_timeline(capsys, populated):
     assert event["action"] == "create" and event["to_status"] == "待签收"
     code, _, err = run(capsys, "orders", "show", "TL20990101000001", "--db", settings.db_url)
     assert code == 2 and "不存在" in err
+
+
+def test_supervise_scan_and_ranking(capsys, populated):
+    settings, lead = populated
+    code, out, _ = run(capsys, "supervise", "scan", "--json", "--db", settings.db_url)
+    assert code == 0 and set(json.loads(out)) == {"scanned", "raised", "skipped_busy"}
+    code, out, _ = run(capsys, "supervise", "ranking", "--json", "--db", settings.db_url)
+    assert code == 0
+    ranking = json.loads(out)
+    assert any(u["unit"] == lead.name and u["open_orders"] == 1 for u in ranking)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -33,6 +33,7 @@ CENTRE_QUEUES = (
     ("延期审核", (S.EXTENSION_REVIEW,)), ("终止审核", (S.TERMINATION_REVIEW,)),
     ("待回访", (S.COMPLETED,)), ("超期", None),
 )
+SCAN_SECONDS = 300.0
 UNIT_QUEUES = (
     ("全部", ()), ("待签收", (S.AWAITING_SIGN,)), ("办理中", (S.IN_PROGRESS,)),
     ("审核中", (S.RETURN_REVIEW, S.EXTENSION_REVIEW, S.TERMINATION_REVIEW)),
@@ -46,6 +47,7 @@ class OrdersScreen(Screen):
         Binding("r", "refresh", "刷新", id="orders_refresh"),
         Binding("enter", "open", "详情/处理", id="orders_open"),
         Binding("slash", "search", "搜索", id="orders_search"),
+        Binding("k", "supervision", "督办/排名", id="orders_supervision"),
         *[Binding(str(i), f"queue({i - 1})", show=False, id=f"orders_queue_{i}")
           for i in range(1, 8)],
     ]
@@ -77,9 +79,30 @@ class OrdersScreen(Screen):
         table.add_columns("工单号", "状态", "牵头单位", "类型", "区域", "创建时间", "办理时限", "剩余")
         self.action_refresh()
         self.set_focus(table)
+        if self.operator.role in (Role.DISPATCHER, Role.ADMIN):
+            self.set_interval(SCAN_SECONDS, self._scan_in_background)
+
+    @work(thread=True, exclusive=True, group="supervision-scan")
+    def _scan_in_background(self) -> None:
+        """Art. 19: overdue orders are raised while the centre works, without a key press."""
+        report = self.services.supervision.scan(actor=self.operator)
+        if report.raised:
+            self.app.call_from_thread(self.notify, f"自动督办：{report.raised} 件超期工单提升督办级别")
+            self.app.call_from_thread(self.action_refresh)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("工单列表", binding_rows(self)))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "supervision":
+            return self.operator.role in (Role.DISPATCHER, Role.ADMIN)
+        return True
+
+    def action_supervision(self) -> None:
+        from agent_console.ui.screens.supervision import SupervisionScreen
+
+        self.app.push_screen(SupervisionScreen(self.services, self.operator),
+                             lambda _r: self.action_refresh())
 
     def action_queue(self, index: int) -> None:
         if 0 <= index < len(self._queues):

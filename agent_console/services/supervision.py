@@ -1,0 +1,166 @@
+"""Art. 19: tiered supervision. Overdue and unsigned orders are raised automatically (each raise
+an event row), dispatchers raise by hand through the workflow, stale KB articles are listed
+against their units, and units are ranked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from agent_console.domain.clock import Clock
+from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
+from agent_console.domain.workflow import Action
+from agent_console.services.dto import OperatorInfo
+from agent_console.services.errors import PermissionDenied
+from agent_console.store.models import KbArticle, Operator, OrderEvent, Unit, WorkOrder
+
+# How long past the deadline an order reaches each level (level 1 at the deadline itself).
+TIERS = (timedelta(0), timedelta(days=3), timedelta(days=10))
+SCAN_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    scanned: int
+    raised: int
+    skipped_busy: int
+
+
+@dataclass(frozen=True)
+class UnitStanding:
+    unit: str
+    open_orders: int
+    overdue: int
+    supervised: int
+    completed: int
+    satisfied: int
+    called_back: int
+    stale_articles: int
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self.satisfied / self.called_back if self.called_back else None
+
+    @property
+    def score(self) -> float:
+        """Higher is better: on-time share, satisfaction, minus supervision and stale KB."""
+        total = max(self.open_orders + self.completed, 1)
+        on_time = 1 - self.overdue / total
+        sat = self.satisfaction_rate if self.satisfaction_rate is not None else 1.0
+        return round(60 * on_time + 40 * sat - 2 * self.supervised - self.stale_articles, 1)
+
+
+def tier_for(overdue_by: timedelta) -> int:
+    return sum(1 for t in TIERS if overdue_by >= t)
+
+
+class SupervisionService:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock) -> None:
+        self._factory = factory
+        self._clock = clock
+
+    def _system_actor(self, s: Session) -> int:
+        """Automatic raises are signed by the first active dispatcher or admin."""
+        op = s.scalar(select(Operator).where(Operator.role.in_([Role.DISPATCHER.value,
+                                                                 Role.ADMIN.value]),
+                                             Operator.active.is_(True)).order_by(Operator.id))
+        if op is None:
+            op = s.scalar(select(Operator).order_by(Operator.id))
+        return op.id
+
+    def scan(self, actor: OperatorInfo | None = None) -> ScanReport:
+        """Raise every overdue open order to the level its lateness calls for."""
+        if actor is not None and actor.role not in (Role.DISPATCHER, Role.ADMIN):
+            raise PermissionDenied("只有派单督办人员可以执行督办扫描")
+        now = self._clock.now()
+        scanned = raised = busy = 0
+        last_id = 0
+        while True:
+            with self._factory() as s:
+                rows = s.execute(
+                    select(WorkOrder.id, WorkOrder.due_at, WorkOrder.sign_by, WorkOrder.status,
+                           WorkOrder.supervision_level)
+                    .where(WorkOrder.status.in_([st.value for st in OPEN_ORDER_STATUSES]),
+                           WorkOrder.due_at < now, WorkOrder.id > last_id)
+                    .order_by(WorkOrder.id).limit(SCAN_BATCH)
+                ).all()
+            if not rows:
+                break
+            last_id = rows[-1].id
+            scanned += len(rows)
+            for row in rows:
+                wanted = tier_for(now - row.due_at)
+                if row.supervision_level >= wanted:
+                    continue
+                try:
+                    with self._factory.begin() as s:
+                        order = s.get(WorkOrder, row.id)
+                        if order is None or order.supervision_level >= wanted:
+                            continue
+                        before = order.supervision_level
+                        order.supervision_level = wanted
+                        late = now - order.due_at
+                        s.add(OrderEvent(
+                            order_id=order.id, at=now,
+                            actor_id=actor.id if actor else self._system_actor(s),
+                            action=Action.SUPERVISE.value, from_status=order.status,
+                            to_status=order.status,
+                            reason=(f"自动督办：超出办理时限{late.days}天{late.seconds // 3600}小时"
+                                    f"未办结（第十九条第（二）项），督办级别 {before}→{wanted}"),
+                        ))
+                    raised += 1
+                except StaleDataError:
+                    busy += 1  # someone acted on it meanwhile; the next scan looks again
+        return ScanReport(scanned, raised, busy)
+
+    def ranking(self) -> list[UnitStanding]:
+        now = self._clock.now()
+        open_values = [st.value for st in OPEN_ORDER_STATUSES]
+        done_values = [OrderStatus.COMPLETED.value, OrderStatus.CALLED_BACK.value,
+                       OrderStatus.ARCHIVED.value]
+        with self._factory() as s:
+            stats = s.execute(
+                select(
+                    WorkOrder.lead_unit_id,
+                    func.sum(case((WorkOrder.status.in_(open_values), 1), else_=0)),
+                    func.sum(case(((WorkOrder.status.in_(open_values)) & (WorkOrder.due_at < now), 1),
+                                  else_=0)),
+                    func.sum(case((WorkOrder.supervision_level > 0, 1), else_=0)),
+                    func.sum(case((WorkOrder.status.in_(done_values), 1), else_=0)),
+                    func.sum(case((WorkOrder.satisfaction.in_(["满意", "基本满意"]), 1), else_=0)),
+                    func.sum(case((WorkOrder.satisfaction.is_not(None), 1), else_=0)),
+                ).group_by(WorkOrder.lead_unit_id)
+            ).all()
+            stale = dict(s.execute(
+                select(KbArticle.owner_unit_id, func.count())
+                .where(KbArticle.valid_until < now.date()).group_by(KbArticle.owner_unit_id)
+            ).all())
+            names = {u.id: u.name for u in s.scalars(select(Unit))}
+        standings = []
+        seen = set()
+        for unit_id, open_n, overdue, supervised, completed, satisfied, called in stats:
+            seen.add(unit_id)
+            standings.append(UnitStanding(names.get(unit_id, str(unit_id)), int(open_n or 0),
+                                          int(overdue or 0), int(supervised or 0),
+                                          int(completed or 0), int(satisfied or 0),
+                                          int(called or 0), int(stale.get(unit_id, 0))))
+        for unit_id, count in stale.items():
+            if unit_id is not None and unit_id not in seen:
+                standings.append(UnitStanding(names.get(unit_id, str(unit_id)), 0, 0, 0, 0, 0, 0,
+                                              int(count)))
+        return sorted(standings, key=lambda u: u.score, reverse=True)
+
+    def stale_articles(self) -> list[tuple[str, str, str, datetime]]:
+        """Art. 19(4): (unit, article id, title, valid until) past their validity."""
+        today = self._clock.now().date()
+        with self._factory() as s:
+            rows = s.execute(
+                select(Unit.name, KbArticle.id, KbArticle.title, KbArticle.valid_until)
+                .join(Unit, Unit.id == KbArticle.owner_unit_id)
+                .where(KbArticle.valid_until < today).order_by(Unit.name, KbArticle.id)
+            ).all()
+        return [tuple(r) for r in rows]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from agent_console.services.errors import PermissionDenied
+from agent_console.services.supervision import tier_for
+from tests.conftest import FROZEN_AT
+from tests.services.helpers import HEATING_PATH, category_id, draft
+
+
+def make_order(services, agent, phone="13912345678"):
+    cat = category_id(services, HEATING_PATH)
+    lead = services.dispatch.propose(cat, "科尔沁区", "咨询", "一般", FROZEN_AT).lead
+    return services.intake.create_work_order(
+        agent, draft(category_id=cat, region="科尔沁区", caller_number=phone), FROZEN_AT,
+        lead.id).order_number
+
+
+def test_tiers():
+    assert tier_for(timedelta(seconds=-1)) == 0
+    assert tier_for(timedelta(0)) == 1
+    assert tier_for(timedelta(days=4)) == 2
+    assert tier_for(timedelta(days=30)) == 3
+
+
+def test_overdue_orders_are_raised_once_per_tier(services, agent, clock):
+    number = make_order(services, agent)
+    assert services.supervision.scan().raised == 0  # not due yet
+    clock.advance(days=8)  # 3 working days + weekend: overdue by a few days
+    report = services.supervision.scan()
+    assert report.raised == 1
+    level = services.orders.show(number).supervision_level
+    assert level >= 1
+    assert services.supervision.scan().raised == 0  # same tier: nothing new
+    clock.advance(days=20)
+    assert services.supervision.scan().raised == 1
+    view = services.orders.show(number)
+    assert view.supervision_level == 3
+    auto = [e for e in view.events if e.action == "supervise"]
+    assert len(auto) == 2 and "第十九条" in auto[0].reason
+
+
+def test_scan_needs_a_centre_role(services, agent):
+    with pytest.raises(PermissionDenied):
+        services.supervision.scan(actor=agent)
+
+
+def test_ranking_and_stale_articles(services, agent, clock):
+    make_order(services, agent)
+    clock.advance(days=10)
+    services.supervision.scan()
+    ranking = services.supervision.ranking()
+    heat = next(u for u in ranking if u.open_orders)
+    assert heat.overdue == 1 and heat.supervised == 1
+    stale = services.supervision.stale_articles()
+    assert stale and all(valid < clock.now().date() for *_x, valid in stale)
+    assert any(u.stale_articles for u in ranking)
