@@ -76,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     kbb.add_argument("--json", action="store_true", help="最后一行输出 JSON 结果")
     kbb.add_argument("--scale", type=int, default=None, metavar="N", help=PAD_HELP)
 
+    intake = sub.add_parser("intake", help="网站、微信、电子信箱、蒙速办来件（第三条）")
+    intake_sub = intake.add_subparsers(dest="intake_command", metavar="操作", required=True)
+    ii = intake_sub.add_parser("import", help="导入来件 .jsonl（字段 channel、id、content、phone、name、address、region、received_at）")
+    ii.add_argument("file")
+    _db_option(ii)
+    iw = intake_sub.add_parser("watch", help="监视投递目录：导入其中的 .jsonl，移入 processed/ 或 failed/")
+    iw.add_argument("folder")
+    iw.add_argument("--interval", type=float, default=5.0, help="轮询间隔秒数（默认5）")
+    iw.add_argument("--once", action="store_true", help="只扫描一次")
+    _db_option(iw)
+
     sup = sub.add_parser("supervise", help="分级督办（第十九条）")
     sup_sub = sup.add_subparsers(dest="supervise_command", metavar="操作", required=True)
     scan = sup_sub.add_parser("scan", help="扫描超期工单并提升督办级别（可由定时任务调用）")
@@ -252,6 +263,44 @@ def cmd_kb(args) -> int:
         services.close()
 
 
+def cmd_intake(args) -> int:
+    import time
+    from pathlib import Path
+
+    from agent_console.services.errors import ServiceError, ValidationFailed
+
+    services = _open(args)
+    try:
+        if args.intake_command == "import":
+            try:
+                report = services.online.import_file(Path(args.file))
+            except ValidationFailed as exc:
+                print("导入失败，未导入任何来件：", file=sys.stderr)
+                for where, msg in exc.errors.items():
+                    print(f"  {where}：{msg}", file=sys.stderr)
+                return 2
+            except ServiceError as exc:
+                print(exc.message, file=sys.stderr)
+                return 2
+            print(f"已导入网上来件 {report.added} 件，重复跳过 {report.duplicates} 件；"
+                  f"待处理 {services.online.pending_count()} 件")
+            return 0
+        folder = Path(args.folder)
+        if not folder.is_dir():
+            print(f"目录不存在：{folder}", file=sys.stderr)
+            return 2
+        while True:
+            for name, result in services.online.sweep_folder(folder):
+                print(f"{name}：{result}", flush=True)
+            if args.once:
+                return 0
+            time.sleep(max(args.interval, 0.5))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        services.close()
+
+
 def cmd_supervise(args) -> int:
     services = _open(args)
     try:
@@ -353,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
-                "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise}
+                "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise,
+                "intake": cmd_intake}
     if args.command is None:
         return run_console(args)
     return handlers[args.command](args)

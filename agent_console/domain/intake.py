@@ -34,6 +34,7 @@ class IntakeDraft:
     address: str = ""
     content: str = ""
     category_id: int | None = None
+    submission_id: int | None = None  # an online submission being processed (Art. 3)
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -53,6 +54,7 @@ class IntakeDraft:
             address=str(draft.address or ""),
             content=str(draft.content or ""),
             category_id=int(draft.category_id) if draft.category_id not in (None, "") else None,
+            submission_id=int(draft.submission_id) if draft.submission_id not in (None, "") else None,
         )
 
     @property

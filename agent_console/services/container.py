@@ -14,6 +14,7 @@ from agent_console.services.dispatch import DispatchService
 from agent_console.services.expert import ExpertService
 from agent_console.services.intake import IntakeService
 from agent_console.services.knowledge import KnowledgeService
+from agent_console.services.online import OnlineIntakeService
 from agent_console.services.orders import OrderService
 from agent_console.services.supervision import SupervisionService
 from agent_console.services.records import RecordsService
@@ -39,6 +40,7 @@ class Services:
     knowledge: KnowledgeService
     orders: OrderService
     supervision: SupervisionService
+    online: OnlineIntakeService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -82,4 +84,5 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
         orders=OrderService(factory, clock, reference),
         supervision=SupervisionService(factory, clock),
+        online=OnlineIntakeService(factory, clock, catalog.region_names()),
     )

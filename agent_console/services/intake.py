@@ -208,6 +208,10 @@ class IntakeService:
         )
         s.add(record)
         s.flush()
+        if draft.submission_id is not None:
+            from agent_console.services.online import mark_processed
+
+            mark_processed(s, draft.submission_id, record.id)
         s.execute(delete(CallDraft).where(CallDraft.operator_id == operator.id))
         return record
 

@@ -250,6 +250,32 @@ class ExpertTransfer(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class OnlineSubmission(Base):
+    """Art. 3: a request from the website, WeChat, e-mail or 蒙速办, waiting for an agent."""
+
+    __tablename__ = "online_submissions"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_submission_status_received", "status", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    caller_phone: Mapped[str] = mapped_column(String(24), default="")
+    caller_name: Mapped[str] = mapped_column(String(40), default="")
+    content: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(400), default="")
+    region: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake_records.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class CallDraft(Base):
     """The form as the agent left it: restored after a crash or restart."""
 

@@ -256,3 +256,30 @@ async def test_every_form_field_reports_bad_input_and_keeps_it(services):
         assert form.query_one("#f-address", Input).value == "建国路" * 80
         assert app.focused.id == "f-number"  # the first bad field takes the focus
         assert all_rows(services, IntakeRecord) == []
+
+
+async def test_f12_takes_an_online_submission_into_the_form(services, tmp_path):
+    import json as _json
+
+    path = tmp_path / "in.jsonl"
+    path.write_text(_json.dumps({"channel": "微信", "id": "wx-9", "content": "小区暖气不热，家里只有十几度",
+                                 "phone": "13800001111"}, ensure_ascii=False), encoding="utf-8")
+    services.online.import_file(path)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f12")
+        await settle(pilot, 0.8)
+        form = app.screen.form.draft()
+        assert form.channel == "微信" and form.caller_number == "13800001111"
+        assert form.submission_id is not None
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        (record,) = all_rows(services, IntakeRecord)
+        assert record.channel == "微信"
+        assert services.online.pending_count() == 0
+        await pilot.press("f12")
+        await settle(pilot)
+        assert "队列为空" in " ".join(str(n.message) for n in app._notifications)

@@ -154,3 +154,21 @@ def test_supervise_scan_and_ranking(capsys, populated):
     assert code == 0
     ranking = json.loads(out)
     assert any(u["unit"] == lead.name and u["open_orders"] == 1 for u in ranking)
+
+
+def test_intake_import_and_watch(capsys, settings, tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"channel": "网站", "id": "w1", "content": "路灯不亮"},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "intake", "import", str(path), "--db", settings.db_url)
+    assert code == 0 and "1 件" in out
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "x.jsonl").write_text(json.dumps({"channel": "微信", "id": "x1", "content": "噪音扰民"},
+                                             ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run(capsys, "intake", "watch", str(drop), "--once", "--db", settings.db_url)
+    assert code == 0 and "x.jsonl" in out and (drop / "processed" / "x.jsonl").exists()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"channel": "电报", "id": "1", "content": "x"}', encoding="utf-8")
+    code, _, err = run(capsys, "intake", "import", str(bad), "--db", settings.db_url)
+    assert code == 2 and "第1行" in err

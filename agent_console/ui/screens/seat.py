@@ -57,6 +57,7 @@ class SeatScreen(Screen):
         Binding("f9", "emergency", "紧急联动", id="emergency", priority=True),
         Binding("f10", "warning", "劝阻警示", id="warning", priority=True),
         Binding("ctrl+n", "next_call", "下一通", id="next_call", priority=True),
+        Binding("f12", "take_online", "网上来件", id="take_online", priority=True),
     ]
 
     def __init__(self, services, operator: OperatorInfo, title: str = "坐席受理") -> None:
@@ -76,6 +77,7 @@ class SeatScreen(Screen):
         self._latest_phone = ""
         self._loading = False
         self._last_draft = IntakeDraft()
+        self._submission_id: int | None = None
         self.last_result: IntakeResult | None = None
         self._changed_at: float | None = None
         # keystroke (content changed) → KB pane updated, in ms; read by the typing benchmark
@@ -109,6 +111,7 @@ class SeatScreen(Screen):
             self._loading = True
             self.form.load(saved.draft)
             self._last_draft = saved.draft
+            self._submission_id = saved.draft.submission_id
             self.started_at = saved.started_at
             self._category_manual = saved.draft.category_id is not None
             self.call_after_refresh(self._end_loading)
@@ -448,6 +451,29 @@ class SeatScreen(Screen):
                                               self.services.reference.warnings,
                                               "记录警示"), done)
 
+    def action_take_online(self) -> None:
+        """Art. 3: the oldest website/WeChat/e-mail/蒙速办 request, into the same form."""
+        if not self.form.draft().is_blank:
+            self.notify("请先结束当前受理（或 Ctrl+N 放弃）再取网上来件", severity="warning")
+            return
+        submission = self.services.online.take_next(self.operator)
+        if submission is None:
+            self.notify("网上来件队列为空", title="网上来件")
+            return
+        draft = submission.to_draft()
+        self._loading = True
+        self.form.load(draft)
+        self._last_draft = draft
+        self._submission_id = submission.id
+        self.call_after_refresh(self._end_loading)
+        self.started_at = self.services.clock.now()
+        self.query_one(ConsoleHeader).call_started = self.started_at
+        self._refresh_derived(draft)
+        self.save_draft_now()
+        self.notify(f"{submission.channel}来件 {submission.external_id}（{submission.received_at:%m-%d %H:%M}）"
+                    f"，剩余 {self.services.online.pending_count()} 件", title="网上来件")
+        self.set_focus(self.query_one("#f-content", TextArea))
+
     def action_next_call(self) -> None:
         if self.form.draft().is_blank:
             self._new_call()
@@ -456,6 +482,9 @@ class SeatScreen(Screen):
         def done(ok: bool | None) -> None:
             if ok:
                 self.services.intake.discard_draft(self.operator)
+                if self._submission_id is not None:
+                    self.services.online.release(self.operator, self._submission_id)
+                    self.notify("网上来件已退回队列")
                 self._new_call()
 
         self.app.push_screen(ConfirmDialog("放弃当前来电？",
@@ -480,6 +509,7 @@ class SeatScreen(Screen):
         self._loading = True
         self.form.load(IntakeDraft())
         self._last_draft = IntakeDraft()
+        self._submission_id = None
         self.query_one("#kb-search", Input).value = ""
         self.call_after_refresh(self._end_loading)
         self._category_manual = False

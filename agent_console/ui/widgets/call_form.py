@@ -96,9 +96,12 @@ class CallForm(VerticalScroll):
             select.value = wanted
 
     # -------------------------------------------------------------- values
+    submission_id: int | None = None
+
     def draft(self) -> IntakeDraft:
         q = self.query_one
         return IntakeDraft(
+            submission_id=self.submission_id,
             caller_number=q("#f-number", Input).value,
             caller_name=q("#f-name", Input).value,
             confidential=q("#f-confidential", Checkbox).value,
@@ -114,6 +117,7 @@ class CallForm(VerticalScroll):
 
     def load(self, draft: IntakeDraft) -> None:
         q = self.query_one
+        self.submission_id = draft.submission_id
         q("#f-number", Input).value = draft.caller_number
         q("#f-name", Input).value = draft.caller_name
         q("#f-confidential", Checkbox).value = draft.confidential

@@ -1,0 +1,231 @@
+"""Art. 3: requests from the website, WeChat, e-mail and 蒙速办 arrive in an intake queue.
+
+``agent-console intake import FILE.jsonl`` and the watched drop folder put them in; agents take
+the oldest one into the same incoming form and end it with the same one-key outcomes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent_console.domain.clock import Clock
+from agent_console.domain.enums import Channel
+from agent_console.domain.intake import IntakeDraft
+from agent_console.domain.phone import normalise_phone
+from agent_console.domain.text import check_text
+from agent_console.services.dto import OperatorInfo
+from agent_console.services.errors import ServiceError, ValidationFailed
+from agent_console.store.models import OnlineSubmission
+
+ONLINE_CHANNELS = tuple(c.value for c in Channel if c is not Channel.PHONE)
+PENDING, TAKEN, DONE = "pending", "taken", "processed"
+MAX_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    channel: str
+    external_id: str
+    received_at: datetime
+    caller_phone: str
+    caller_name: str
+    content: str
+    address: str
+    region: str | None
+
+    def to_draft(self) -> IntakeDraft:
+        return IntakeDraft(caller_number=self.caller_phone, caller_name=self.caller_name,
+                           channel=self.channel, content=self.content, address=self.address,
+                           region=self.region or "", submission_id=self.id)
+
+
+@dataclass(frozen=True)
+class SubmissionImport:
+    added: int
+    duplicates: int
+
+
+def _as_submission(row: OnlineSubmission) -> Submission:
+    return Submission(row.id, row.channel, row.external_id, row.received_at, row.caller_phone,
+                      row.caller_name, row.content, row.address, row.region)
+
+
+class OnlineIntakeService:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock,
+                 regions: frozenset[str] | None = None) -> None:
+        self._factory = factory
+        self._clock = clock
+        self._regions = regions
+
+    # ------------------------------------------------------------------ arriving
+    def _validate(self, rows: list[dict]) -> tuple[list[dict], dict[str, str]]:
+        clean, errors = [], {}
+        for n, row in enumerate(rows, 1):
+            if len(errors) >= MAX_ERRORS:
+                break
+            key = f"第{n}行"
+            channel = str(row.get("channel") or "").strip()
+            ext = str(row.get("id") or row.get("external_id") or "").strip()
+            content = str(row.get("content") or "")
+            phone_raw = str(row.get("phone") or row.get("caller_phone") or "").strip()
+            name = str(row.get("name") or row.get("caller_name") or "")
+            address = str(row.get("address") or "")
+            region = str(row.get("region") or "").strip() or None
+            if channel not in ONLINE_CHANNELS:
+                errors[key] = f"渠道应为：{'、'.join(ONLINE_CHANNELS)}"
+                continue
+            if not ext or len(ext) > 64:
+                errors[key] = "缺少来件编号 id（最多64个字符）"
+                continue
+            if msg := (check_text("诉求内容", content, required=True, min_len=2, max_len=5000,
+                                  allow_newlines=True)
+                       or check_text("姓名", name, max_len=40)
+                       or check_text("地址", address, max_len=400)):
+                errors[key] = f"{ext}：{msg}"
+                continue
+            phone = ""
+            if phone_raw:
+                checked = normalise_phone(phone_raw)
+                if checked.error:
+                    errors[key] = f"{ext}：{checked.error}"
+                    continue
+                phone = checked.number
+            received = row.get("received_at")
+            try:
+                received_at = datetime.fromisoformat(str(received)) if received else self._clock.now()
+            except ValueError:
+                errors[key] = f"{ext}：收件时间应为 ISO 格式，如 2026-11-26T09:30:00"
+                continue
+            if region and self._regions is not None and region not in self._regions:
+                region = None  # an unknown region is left for the agent to choose
+            clean.append(dict(channel=channel, external_id=ext, content=content.strip(),
+                              caller_phone=phone, caller_name=name.strip(),
+                              address=address.strip(), region=region,
+                              received_at=received_at.replace(tzinfo=None)))
+        return clean, errors
+
+    def import_rows(self, rows: list[dict]) -> SubmissionImport:
+        """All rows or none; a submission already received (same channel and id) is skipped."""
+        clean, errors = self._validate(rows)
+        if errors:
+            raise ValidationFailed(errors)
+        added = dup = 0
+        with self._factory.begin() as s:
+            for item in clean:
+                exists = s.scalar(select(OnlineSubmission.id).where(
+                    OnlineSubmission.channel == item["channel"],
+                    OnlineSubmission.external_id == item["external_id"]))
+                if exists:
+                    dup += 1
+                    continue
+                s.add(OnlineSubmission(status=PENDING, **item))
+                s.flush()
+                added += 1
+        return SubmissionImport(added, dup)
+
+    def import_file(self, path: Path) -> SubmissionImport:
+        if not path.exists():
+            raise ServiceError(f"文件不存在：{path}")
+        rows = []
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ServiceError(f"第{lineno}行不是有效的 JSON：{exc.msg}") from exc
+                if not isinstance(row, dict):
+                    raise ServiceError(f"第{lineno}行应为 JSON 对象")
+                rows.append(row)
+        if not rows:
+            raise ServiceError("文件中没有来件")
+        return self.import_rows(rows)
+
+    def sweep_folder(self, folder: Path) -> list[tuple[str, str]]:
+        """Import every *.jsonl in the drop folder; move each to processed/ or failed/ (with the
+        reason beside it). Returns (file name, result) pairs."""
+        results = []
+        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        (folder / "failed").mkdir(parents=True, exist_ok=True)
+        for path in sorted(folder.glob("*.jsonl")):
+            try:
+                report = self.import_file(path)
+            except ValidationFailed as exc:
+                target = folder / "failed" / path.name
+                shutil.move(str(path), target)
+                target.with_suffix(".errors.txt").write_text(
+                    "\n".join(f"{k}：{v}" for k, v in exc.errors.items()), encoding="utf-8")
+                results.append((path.name, f"失败：{len(exc.errors)} 处错误"))
+                continue
+            except ServiceError as exc:
+                target = folder / "failed" / path.name
+                shutil.move(str(path), target)
+                target.with_suffix(".errors.txt").write_text(exc.message, encoding="utf-8")
+                results.append((path.name, f"失败：{exc.message}"))
+                continue
+            shutil.move(str(path), folder / "processed" / path.name)
+            results.append((path.name, f"新增 {report.added} 件，重复 {report.duplicates} 件"))
+        return results
+
+    # ------------------------------------------------------------------ the queue
+    def pending_count(self) -> int:
+        with self._factory() as s:
+            return s.scalar(select(func.count()).select_from(OnlineSubmission)
+                            .where(OnlineSubmission.status == PENDING)) or 0
+
+    def queue(self, limit: int = 200) -> list[Submission]:
+        with self._factory() as s:
+            rows = s.scalars(select(OnlineSubmission).where(OnlineSubmission.status == PENDING)
+                             .order_by(OnlineSubmission.received_at, OnlineSubmission.id)
+                             .limit(limit)).all()
+            return [_as_submission(r) for r in rows]
+
+    def take_next(self, operator: OperatorInfo) -> Submission | None:
+        """Claim the oldest pending submission; two agents never get the same one."""
+        for _attempt in range(5):
+            with self._factory.begin() as s:
+                row = s.scalar(select(OnlineSubmission).where(OnlineSubmission.status == PENDING)
+                               .order_by(OnlineSubmission.received_at, OnlineSubmission.id)
+                               .limit(1))
+                if row is None:
+                    return None
+                claimed = s.execute(
+                    update(OnlineSubmission)
+                    .where(OnlineSubmission.id == row.id, OnlineSubmission.status == PENDING)
+                    .values(status=TAKEN, taken_by_id=operator.id, taken_at=self._clock.now(),
+                            version=OnlineSubmission.version + 1)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if claimed == 1:
+                    return _as_submission(row)
+        return None
+
+    def release(self, operator: OperatorInfo, submission_id: int) -> None:
+        """Give a taken submission back to the queue (the agent abandoned the call)."""
+        with self._factory.begin() as s:
+            s.execute(update(OnlineSubmission)
+                      .where(OnlineSubmission.id == submission_id,
+                             OnlineSubmission.status == TAKEN,
+                             OnlineSubmission.taken_by_id == operator.id)
+                      .values(status=PENDING, taken_by_id=None, taken_at=None,
+                              version=OnlineSubmission.version + 1)
+                      .execution_options(synchronize_session=False))
+
+
+def mark_processed(s: Session, submission_id: int, intake_id: int) -> None:
+    """Inside the outcome's own transaction: the submission and its intake record land together."""
+    row = s.get(OnlineSubmission, submission_id)
+    if row is None:
+        raise ServiceError("网上来件不存在")
+    if row.status == DONE:
+        raise ServiceError("该网上来件已处理过")
+    row.status = DONE
+    row.intake_id = intake_id

@@ -1,0 +1,105 @@
+"""Art. 3: online submissions: import (file and drop folder), the queue, processing."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from agent_console.services.errors import ServiceError, ValidationFailed
+from agent_console.store.engine import make_session_factory
+from agent_console.store.models import IntakeRecord, OnlineSubmission
+from tests.conftest import FROZEN_AT
+
+ROWS = [
+    {"channel": "微信", "id": "wx-1", "content": "小区门口路灯坏了一个月", "phone": "13800001111",
+     "received_at": "2026-11-26T08:00:00"},
+    {"channel": "蒙速办", "id": "msb-7", "content": "营业执照年报怎么填", "name": "李女士",
+     "received_at": "2026-11-26T08:30:00"},
+    {"channel": "网站", "id": "web-3", "content": "暖气不热，测温申请", "phone": "0475-8211234",
+     "region": "科尔沁区", "received_at": "2026-11-26T07:30:00"},
+]
+
+
+def write(path, rows):
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return path
+
+
+def test_import_dedupes_and_queues_oldest_first(services, tmp_path):
+    report = services.online.import_file(write(tmp_path / "in.jsonl", ROWS))
+    assert (report.added, report.duplicates) == (3, 0)
+    again = services.online.import_file(write(tmp_path / "again.jsonl", ROWS[:1]))
+    assert (again.added, again.duplicates) == (0, 1)
+    assert [s.external_id for s in services.online.queue()] == ["web-3", "wx-1", "msb-7"]
+    assert services.online.queue()[0].caller_phone == "04758211234"
+
+
+def test_bad_rows_reject_the_file(services, tmp_path):
+    bad = [dict(ROWS[0]), {"channel": "12345电话", "id": "x", "content": "电话不是网上渠道"},
+           {"channel": "微信", "id": "y", "content": ""}, {"channel": "微信", "id": "z",
+                                                        "content": "内容", "phone": "abc"}]
+    with pytest.raises(ValidationFailed) as exc:
+        services.online.import_file(write(tmp_path / "bad.jsonl", bad))
+    assert len(exc.value.errors) == 3
+    assert services.online.pending_count() == 0
+    with pytest.raises(ServiceError):
+        services.online.import_file(tmp_path / "missing.jsonl")
+
+
+def test_drop_folder(services, tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write(drop / "a.jsonl", ROWS)
+    (drop / "b.jsonl").write_text("{broken", encoding="utf-8")
+    results = dict(services.online.sweep_folder(drop))
+    assert results["a.jsonl"].startswith("新增 3")
+    assert results["b.jsonl"].startswith("失败")
+    assert (drop / "processed" / "a.jsonl").exists()
+    assert (drop / "failed" / "b.jsonl").exists() and (drop / "failed" / "b.errors.txt").exists()
+
+
+def test_two_agents_never_take_the_same_submission(services, agent, tmp_path):
+    services.online.import_file(write(tmp_path / "in.jsonl", ROWS))
+    other = services.accounts.add_user("1002", "李四", "seat_agent", "long-password")
+    taken: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def grab(op):
+        barrier.wait()
+        sub = services.online.take_next(op)
+        if sub:
+            taken.append(sub.id)
+
+    threads = [threading.Thread(target=grab, args=(op,)) for op in (agent, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(taken) == 2 and len(set(taken)) == 2
+    assert services.online.pending_count() == 1
+
+
+def test_processing_marks_the_submission_in_the_same_transaction(services, agent, tmp_path):
+    services.online.import_file(write(tmp_path / "in.jsonl", ROWS))
+    sub = services.online.take_next(agent)
+    draft = sub.to_draft()
+    assert draft.channel == "网站" and draft.submission_id == sub.id
+    result = services.intake.answer_online(agent, draft, FROZEN_AT, None, "已告知测温申请流程")
+    with make_session_factory(services.engine)() as s:
+        row = s.get(OnlineSubmission, sub.id)
+        assert row.status == "processed" and row.intake_id == result.intake_id
+        record = s.get(IntakeRecord, result.intake_id)
+        assert record.channel == "网站"
+    with pytest.raises(ServiceError):
+        services.intake.answer_online(agent, draft, FROZEN_AT, None, "再次处理")
+
+
+def test_release_puts_it_back(services, agent, tmp_path):
+    services.online.import_file(write(tmp_path / "in.jsonl", ROWS))
+    sub = services.online.take_next(agent)
+    services.online.release(agent, sub.id)
+    assert services.online.pending_count() == 3
+    assert services.online.take_next(agent).id == sub.id
