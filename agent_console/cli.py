@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     iw.add_argument("--once", action="store_true", help="只扫描一次")
     _db_option(iw)
 
+    sim = sub.add_parser("simulate", help="通过业务服务模拟真实历史（演示、培训、报表用）")
+    sim.add_argument("--days", type=int, default=7, help="模拟天数（截至今天）")
+    sim.add_argument("--calls-per-day", type=int, default=100, help="每天来电数")
+    sim.add_argument("--seed", type=int, default=12345, help="随机种子（相同种子结果相同）")
+    _db_option(sim)
+
     sup = sub.add_parser("supervise", help="分级督办（第十九条）")
     sup_sub = sup.add_subparsers(dest="supervise_command", metavar="操作", required=True)
     scan = sup_sub.add_parser("scan", help="扫描超期工单并提升督办级别（可由定时任务调用）")
@@ -301,6 +307,31 @@ def cmd_intake(args) -> int:
         services.close()
 
 
+def cmd_simulate(args) -> int:
+    import time
+
+    from agent_console.domain.clock import FrozenClock, SystemClock
+    from agent_console.services.container import open_services
+    from agent_console.services.simulation import Simulator
+
+    if not 1 <= args.days <= 3650 or not 1 <= args.calls_per_day <= 100_000:
+        print("--days 应在 1–3650 之间，--calls-per-day 应在 1–100000 之间", file=sys.stderr)
+        return 2
+    clock = FrozenClock(SystemClock().now())
+    services = open_services(load_settings(getattr(args, "db", None)), clock)
+    started = time.perf_counter()
+    try:
+        report = Simulator(services, clock, args.seed).run(args.days, args.calls_per_day)
+    finally:
+        services.close()
+    print(f"模拟 {report.days} 天，用时 {time.perf_counter() - started:.1f} 秒")
+    print("来电结果：" + "，".join(f"{k} {v}" for k, v in sorted(report.calls.items())))
+    print("工单流转：" + "，".join(f"{k} {v}" for k, v in sorted(report.transitions.items())))
+    print(f"自动督办 {report.supervised} 次；被规则拒绝的操作 {report.refused} 次")
+    print("工单状态：" + "，".join(f"{k} {v}" for k, v in sorted(report.statuses.items())))
+    return 0
+
+
 def cmd_supervise(args) -> int:
     services = _open(args)
     try:
@@ -403,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
                 "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise,
-                "intake": cmd_intake}
+                "intake": cmd_intake, "simulate": cmd_simulate}
     if args.command is None:
         return run_console(args)
     return handlers[args.command](args)

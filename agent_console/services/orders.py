@@ -112,7 +112,7 @@ class OrderService:
     def act(self, actor: OperatorInfo, number: str, action: Action, expected_version: int,
             reason: str = "", *, lead_unit_id: int | None = None,
             co_handler_ids: tuple[int, ...] = (), new_due_at: datetime | None = None,
-            satisfaction: str | None = None) -> OrderView:
+            satisfaction: str | None = None, view: bool = True) -> OrderView | None:
         """One transition. ``expected_version`` is the version the actor was looking at."""
         if msg := check_text("理由", reason, max_len=REASON_MAX, allow_newlines=True):
             raise ValidationFailed({"reason": msg})
@@ -143,7 +143,7 @@ class OrderService:
                                  action=action.value, from_status=before,
                                  to_status=t.target.value, reason=detail))
                 s.flush()  # the UPDATE … WHERE version = expected runs here
-                return self._view(s, order)
+                return self._view(s, order) if view else None
         except StaleDataError:
             raise StaleOrder(self.show(number)) from None
 

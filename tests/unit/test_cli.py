@@ -172,3 +172,11 @@ def test_intake_import_and_watch(capsys, settings, tmp_path):
     bad.write_text('{"channel": "电报", "id": "1", "content": "x"}', encoding="utf-8")
     code, _, err = run(capsys, "intake", "import", str(bad), "--db", settings.db_url)
     assert code == 2 and "第1行" in err
+
+
+def test_simulate_command(capsys, settings):
+    code, out, _ = run(capsys, "simulate", "--days", "2", "--calls-per-day", "20", "--db",
+                       settings.db_url)
+    assert code == 0 and "模拟 2 天" in out and "工单状态" in out
+    code, _, err = run(capsys, "simulate", "--days", "0", "--db", settings.db_url)
+    assert code == 2

@@ -1,0 +1,256 @@
+"""Realistic history played through the services (never raw inserts), so every row obeys the
+rules: calls of every outcome, dispatches, signs, returns, extensions, terminations,
+supervision, callbacks and reopenings. Feeds demos, training and reports."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from agent_console.domain.clock import FrozenClock
+from agent_console.domain.enums import OrderStatus, Role
+from agent_console.domain.intake import IntakeDraft
+from agent_console.domain.workflow import Action
+from agent_console.services.dto import OperatorInfo
+from agent_console.services.errors import ServiceError
+
+S = OrderStatus
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文包"
+GIVEN = ("女士", "先生", "师傅", "大姐", "老师", "")
+OPENERS = ("", "你好，", "我想问一下，", "我要反映个事，", "麻烦问下，", "我是{region}的，")
+EMERGENCIES = (("119", "楼下饭店着火了，冒了好多烟"), ("120", "我爸突然晕倒了叫不醒"),
+               ("110", "有人在小区门口打架，还拿着刀"), ("122", "路口发生车祸有人受伤了"))
+MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151",
+                   "152", "155", "156", "157", "158", "159", "177", "180", "181", "182", "183",
+                   "185", "186", "187", "188", "189", "199")
+OUTCOMES = (("answered", 44), ("expert", 5), ("work_order", 36), ("not_accepted", 7),
+            ("emergency", 3), ("warning", 2), ("own_answer", 3))
+
+
+@dataclass
+class SimReport:
+    days: int = 0
+    calls: Counter = field(default_factory=Counter)
+    transitions: Counter = field(default_factory=Counter)
+    refused: int = 0
+    supervised: int = 0
+    statuses: Counter = field(default_factory=Counter)
+
+
+class Simulator:
+    def __init__(self, services, clock: FrozenClock, seed: int = 12345) -> None:
+        self.s = services
+        self.clock = clock
+        self.rng = random.Random(seed)
+        self.report = SimReport()
+        self._liaisons: dict[int, OperatorInfo] = {}
+        self._open: dict[str, dict] = {}
+        self._callers: list[tuple[str, str, str]] = []  # (phone, name, content)
+
+    # ------------------------------------------------------------------ people
+    def _operator(self, staff_no: str, name: str, role: Role, unit_code: str | None = None):
+        accounts = self.s.accounts
+        try:
+            return accounts.add_user(staff_no, name, role.value, secrets.token_urlsafe(12), unit_code)
+        except ServiceError:
+            from sqlalchemy import select
+
+            from agent_console.services.accounts import to_info
+            from agent_console.store.engine import make_session_factory
+            from agent_console.store.models import Operator, Unit
+
+            with make_session_factory(self.s.engine)() as session:
+                op = session.scalar(select(Operator).where(Operator.staff_no == staff_no))
+                unit = session.get(Unit, op.unit_id) if op.unit_id else None
+                return to_info(op, unit)
+
+    def _liaison(self, unit_id: int) -> OperatorInfo:
+        if unit_id not in self._liaisons:
+            unit = self.s.catalog.units()[unit_id]
+            self._liaisons[unit_id] = self._operator(f"7{unit_id:03d}", f"{unit.name[:10]}联络员",
+                                                     Role.UNIT_LIAISON, unit.code)
+        return self._liaisons[unit_id]
+
+    # ------------------------------------------------------------------ running
+    def run(self, days: int, calls_per_day: int) -> SimReport:
+        self.agents = [self._operator(f"{1100 + i}", f"模拟座席{i}", Role.SEAT_AGENT)
+                       for i in range(1, 6)]
+        self.dispatcher = self._operator("3100", "模拟派单员", Role.DISPATCHER)
+        self.articles = [a for a in self.s.catalog.articles() if a.category_id and a.phrasings]
+        self.regions = [r.name for r in self.s.catalog.regions()]
+        self.units = sorted(self.s.catalog.units())
+        start = self.clock.now().date() - timedelta(days=days)
+        for d in range(days):
+            day = start + timedelta(days=d)
+            self.clock._at = datetime.combine(day, time(8, 30))
+            step = timedelta(minutes=max(1, int(12 * 60 / max(calls_per_day, 1))))
+            for i in range(calls_per_day):
+                self.clock._at += step
+                self._call()
+                if i % max(calls_per_day // 6, 1) == 0:
+                    self._progress_orders(share=0.25)
+            self._progress_orders(share=1.0)
+            self.clock._at = datetime.combine(day, time(23, 0))
+            self.report.supervised += self.s.supervision.scan(actor=self.dispatcher).raised
+            self.report.days += 1
+        for status, n in self._status_counts().items():
+            self.report.statuses[status] = n
+        return self.report
+
+    def _status_counts(self) -> Counter:
+        from sqlalchemy import func, select
+
+        from agent_console.store.engine import make_session_factory
+        from agent_console.store.models import WorkOrder
+
+        with make_session_factory(self.s.engine)() as session:
+            return Counter(dict(session.execute(
+                select(WorkOrder.status, func.count()).group_by(WorkOrder.status)).all()))
+
+    # ------------------------------------------------------------------ calls
+    def _pick(self, weighted):
+        names, weights = zip(*weighted)
+        return self.rng.choices(names, weights=weights)[0]
+
+    def _new_caller(self) -> tuple[str, str]:
+        phone = self.rng.choice(MOBILE_PREFIXES) + "".join(self.rng.choice("0123456789")
+                                                          for _ in range(8))
+        name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+        return phone, name
+
+    def _call(self) -> None:
+        rng = self.rng
+        agent = rng.choice(self.agents)
+        article = rng.choice(self.articles)
+        region = rng.choice(self.regions)
+        if self._callers and rng.random() < 0.08:  # a repeat caller
+            phone, name, content = rng.choice(self._callers)
+        else:
+            phone, name = self._new_caller()
+            content = rng.choice(OPENERS).format(region=region) + rng.choice(article.phrasings)
+            self._callers.append((phone, name, content))
+            if len(self._callers) > 2000:
+                self._callers = self._callers[-2000:]
+        outcome = self._pick(OUTCOMES)
+        rtype = rng.choices(["咨询", "求助", "投诉", "举报", "意见建议"], [45, 25, 22, 4, 4])[0]
+        urgency = rng.choices(["一般", "紧急", "特急"], [92, 6, 2])[0]
+        draft = IntakeDraft(caller_number=phone, caller_name=name, region=region,
+                            request_type=rtype, urgency=urgency, content=content,
+                            category_id=article.category_id,
+                            confidential=rng.random() < 0.05)
+        started = self.clock.now() - timedelta(minutes=rng.randint(1, 8))
+        intake = self.s.intake
+        try:
+            if outcome == "answered":
+                intake.answer_online(agent, draft, started, article.id)
+            elif outcome == "own_answer":
+                intake.answer_online(agent, draft, started, None, "已按政策口径解释并告知办理渠道")
+            elif outcome == "expert":
+                domain, expert = intake.expert_target(article.id, draft.category_id)
+                if expert is None:
+                    outcome = "work_order"
+                else:
+                    intake.transfer_to_expert(agent, draft, started, article.id, consent=True)
+            if outcome == "work_order":
+                self._work_order(agent, draft, started, article.id)
+            elif outcome == "not_accepted":
+                intake.not_accepted(agent, draft, started, rng.choices(range(1, 8),
+                                                                       [10, 25, 15, 5, 5, 35, 5])[0])
+            elif outcome == "emergency":
+                service, text = rng.choice(EMERGENCIES)
+                emergency = IntakeDraft(**{**draft.to_dict(), "content": text})
+                lead = None
+                if rng.random() < 0.5:
+                    lead = self.s.dispatch.propose(draft.category_id, region, rtype, urgency,
+                                                   self.clock.now()).lead.id
+                intake.emergency_handoff(agent, emergency, started, service, text, lead)
+            elif outcome == "warning":
+                intake.warn_caller(agent, draft, started, rng.choice([1, 3, 3, 4, 4, 5]))
+            self.report.calls[outcome] += 1
+        except ServiceError:
+            self.report.refused += 1
+
+    def _work_order(self, agent, draft, started, article_id) -> None:
+        proposal = self.s.dispatch.propose(draft.category_id, draft.region, draft.request_type,
+                                           draft.urgency, self.clock.now())
+        co = ()
+        if proposal.alternatives and self.rng.random() < 0.1:
+            co = (self.rng.choice(proposal.alternatives).id,)
+        result = self.s.intake.create_work_order(agent, draft, started, proposal.lead.id, co,
+                                                 article_id)
+        self._open[result.order_number] = {"status": S.AWAITING_SIGN.value,
+                                           "lead": proposal.lead.id, "born": self.clock.now(),
+                                           "alts": [u.id for u in proposal.alternatives]}
+
+    # ------------------------------------------------------------------ order life
+    def _act(self, number: str, who: OperatorInfo, action: Action, reason: str = "", **kw) -> bool:
+        info = self._open[number]
+        try:
+            _, version = self.s.orders.status_of(number)
+            self.s.orders.act(who, number, action, version, reason, view=False, **kw)
+        except ServiceError:
+            self.report.refused += 1
+            return False
+        self.report.transitions[action.value] += 1
+        info["status"], info["version"] = self.s.orders.status_of(number)
+        return True
+
+    def _progress_orders(self, share: float) -> None:
+        rng = self.rng
+        numbers = list(self._open)
+        rng.shuffle(numbers)
+        for number in numbers[: max(1, int(len(numbers) * share))]:
+            info = self._open.get(number)
+            if info is None:
+                continue
+            status = info["status"]
+            liaison = self._liaison(info["lead"])
+            age = self.clock.now() - info["born"]
+            p = rng.random()
+            if status == S.AWAITING_SIGN:
+                if p < 0.06:
+                    self._act(number, liaison, Action.REQUEST_RETURN,
+                              "该事项不属于本单位职责范围，依据三定方案应由属地政府办理")
+                elif p < 0.85:
+                    self._act(number, liaison, Action.SIGN)
+            elif status == S.RETURN_REVIEW:
+                if p < 0.6:
+                    self._act(number, self.dispatcher, Action.APPROVE_RETURN, "理由成立，重新派单")
+                else:
+                    self._act(number, self.dispatcher, Action.REJECT_RETURN, "属于职责范围，退回继续办理")
+            elif status == S.AWAITING_DISPATCH:
+                alts = [u for u in info["alts"] if u != info["lead"]] or self.units
+                lead = rng.choice(alts)
+                if self._act(number, self.dispatcher, Action.DISPATCH, "重新派单", lead_unit_id=lead):
+                    info["lead"] = lead
+            elif status == S.IN_PROGRESS:
+                if p < 0.03:
+                    due = self.s.orders.show(number).due_at + timedelta(days=rng.randint(3, 10))
+                    self._act(number, liaison, Action.REQUEST_EXTENSION,
+                              "需协调多个部门现场处置，申请延期", new_due_at=due)
+                elif p < 0.045:
+                    self._act(number, liaison, Action.REQUEST_TERMINATION,
+                              "三次致电诉求人均未接听，已留短信，附通话记录截图")
+                elif p < 0.045 + min(0.6, 0.15 + age.days * 0.1):
+                    self._act(number, liaison, Action.COMPLETE,
+                              "已联系诉求人并现场处理，向诉求人反馈了办理结果，诉求人表示认可")
+            elif status == S.EXTENSION_REVIEW:
+                action = Action.APPROVE_EXTENSION if p < 0.7 else Action.REJECT_EXTENSION
+                self._act(number, self.dispatcher, action,
+                          "理由和依据充分" if action is Action.APPROVE_EXTENSION else "理由不充分，按原时限办理")
+            elif status == S.TERMINATION_REVIEW:
+                action = Action.APPROVE_TERMINATION if p < 0.6 else Action.REJECT_TERMINATION
+                self._act(number, self.dispatcher, action,
+                          "证明材料齐全" if action is Action.APPROVE_TERMINATION else "请继续联系诉求人")
+            elif status == S.COMPLETED and age > timedelta(hours=20):
+                sat = rng.choices(["满意", "基本满意", "不满意"], [70, 18, 12])[0]
+                self._act(number, self.dispatcher, Action.CALLBACK, "电话回访", satisfaction=sat)
+                if sat == "不满意" and rng.random() < 0.5:
+                    self._act(number, self.dispatcher, Action.REOPEN,
+                              "回访不满意，诉求合理合法，退回承办单位重新办理")
+            elif status in (S.CALLED_BACK, S.TERMINATED) and age > timedelta(days=3):
+                if p < 0.5 and self._act(number, self.dispatcher, Action.ARCHIVE):
+                    self._open.pop(number, None)
