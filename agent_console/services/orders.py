@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,9 +19,19 @@ from agent_console.domain.workflow import Action, TransitionRefused, transition_
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from agent_console.services.reference import Reference
-from agent_console.store.models import Operator, OrderCoHandler, OrderEvent, Unit, WorkOrder
+from agent_console.store.models import (
+    Operator,
+    OrderCoHandler,
+    OrderEvent,
+    OrderNote,
+    Unit,
+    WorkOrder,
+)
 
 SATISFACTION = ("满意", "基本满意", "不满意")
+CONTACT_RESULTS = {"reached": "已联系上", "no_answer": "未接通", "refused": "诉求人拒不配合"}
+NOTE_LABELS = {"contact": "联系诉求人", "part": "配合意见", "consult": "协商"}
+MIN_FAILED_CONTACTS = 2
 REASON_MAX = 1000
 # Actions a liaison may take only for the unit that leads the order.
 LEAD_ONLY = frozenset({Action.SIGN, Action.REQUEST_RETURN, Action.REQUEST_EXTENSION,
@@ -132,6 +142,7 @@ class OrderService:
                 if actor.role is Role.UNIT_LIAISON and action in LEAD_ONLY \
                         and actor.unit_id != order.lead_unit_id:
                     raise PermissionDenied("只有牵头单位可以进行此操作")
+                self._check_evidence(s, order, action)
                 self._apply(s, order, action, lead_unit_id, co_handler_ids, new_due_at,
                             satisfaction)
                 before = order.status
@@ -146,6 +157,90 @@ class OrderService:
                 return self._view(s, order) if view else None
         except StaleDataError:
             raise StaleOrder(self.show(number)) from None
+
+    def _check_evidence(self, s: Session, order: WorkOrder, action: Action) -> None:
+        if action is Action.REQUEST_TERMINATION:
+            failed = s.scalar(select(func.count()).select_from(OrderNote).where(
+                OrderNote.order_id == order.id, OrderNote.kind == "contact",
+                OrderNote.result.in_(["no_answer", "refused"])))
+            if failed < MIN_FAILED_CONTACTS:
+                raise ValidationFailed({"reason": (
+                    f"终止办理须先登记至少{MIN_FAILED_CONTACTS}次未能联系或诉求人拒不配合的联系记录"
+                    f"（第十八条第（六）项），目前{failed}次")})
+        if action is Action.COMPLETE and order.co_handlers:
+            done = set(s.scalars(select(OrderNote.unit_id).where(
+                OrderNote.order_id == order.id, OrderNote.kind == "part")))
+            missing = [c.unit_id for c in order.co_handlers if c.unit_id not in done]
+            if missing:
+                names = "、".join(s.get(Unit, u).name for u in missing)
+                raise ValidationFailed({"reason": f"配合单位尚未提交配合意见：{names}；汇总后方可办结"})
+
+    # ------------------------------------------------------------------ notes
+    def _note(self, actor: OperatorInfo, number: str, kind: str, content: str,
+              allowed_status: tuple[OrderStatus, ...], *, result: str | None = None,
+              units: tuple[int, ...] = (), unit_check=None) -> OrderView:
+        if msg := check_text("内容", content, required=kind != "contact", max_len=REASON_MAX,
+                             allow_newlines=True):
+            raise ValidationFailed({"content": msg})
+        with self._factory.begin() as s:
+            order = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+            if order is None:
+                raise NotFound(f"工单 {number} 不存在")
+            if order.status not in {st.value for st in allowed_status}:
+                raise PermissionDenied(f"工单处于“{order.status}”状态，不能登记{NOTE_LABELS[kind]}")
+            if unit_check is not None:
+                unit_check(order)
+            s.add(OrderNote(order_id=order.id, at=self._clock.now(), actor_id=actor.id,
+                            unit_id=actor.unit_id, kind=kind, result=result,
+                            content=content.strip(), units_consulted=list(units)))
+            text = content.strip()
+            if kind == "contact":
+                text = CONTACT_RESULTS[result] + (f"；{text}" if text else "")
+            if kind == "consult":
+                names = "、".join(s.get(Unit, u).name for u in units if s.get(Unit, u))
+                text = f"协商单位：{names}；结论：{text}"
+            s.add(OrderEvent(order_id=order.id, at=self._clock.now(), actor_id=actor.id,
+                             action=kind, from_status=order.status, to_status=order.status,
+                             reason=text))
+            s.flush()
+            return self._view(s, order)
+
+    def log_contact(self, actor: OperatorInfo, number: str, result: str, note: str = "") -> OrderView:
+        """Art. 18(1): every attempt to reach the caller, by the lead or a co-handling unit."""
+        if actor.role is not Role.UNIT_LIAISON:
+            raise PermissionDenied("联系记录由承办单位登记")
+        if result not in CONTACT_RESULTS:
+            raise ValidationFailed({"result": "请选择联系结果：已联系上、未接通或诉求人拒不配合"})
+
+        def mine(order: WorkOrder) -> None:
+            if actor.unit_id not in {order.lead_unit_id, *(c.unit_id for c in order.co_handlers)}:
+                raise PermissionDenied("这张工单不属于您的单位")
+
+        return self._note(actor, number, "contact", note, (OrderStatus.AWAITING_SIGN,
+                                                           OrderStatus.IN_PROGRESS),
+                          result=result, unit_check=mine)
+
+    def submit_part(self, actor: OperatorInfo, number: str, text: str) -> OrderView:
+        """Art. 16(2): a co-handling unit's part, which the lead unit consolidates."""
+        if actor.role is not Role.UNIT_LIAISON:
+            raise PermissionDenied("配合意见由配合单位提交")
+
+        def co(order: WorkOrder) -> None:
+            if actor.unit_id not in {c.unit_id for c in order.co_handlers}:
+                raise PermissionDenied("只有配合单位可以提交配合意见")
+
+        return self._note(actor, number, "part", text, (OrderStatus.IN_PROGRESS,), unit_check=co)
+
+    def record_consultation(self, actor: OperatorInfo, number: str, unit_ids: tuple[int, ...],
+                            decision: str) -> OrderView:
+        """Art. 16(3): units consulted on unclear ownership, and what was decided."""
+        if actor.role not in (Role.DISPATCHER, Role.ADMIN):
+            raise PermissionDenied("协商记录由热线工作机构登记")
+        if not unit_ids:
+            raise ValidationFailed({"units": "请选择参与协商的单位"})
+        return self._note(actor, number, "consult", decision,
+                          (OrderStatus.AWAITING_DISPATCH, OrderStatus.RETURN_REVIEW),
+                          units=tuple(unit_ids))
 
     def _apply(self, s: Session, order: WorkOrder, action: Action, lead_unit_id, co_handler_ids,
                new_due_at, satisfaction) -> None:

@@ -183,7 +183,8 @@ class Simulator:
                                                  article_id)
         self._open[result.order_number] = {"status": S.AWAITING_SIGN.value,
                                            "lead": proposal.lead.id, "born": self.clock.now(),
-                                           "alts": [u.id for u in proposal.alternatives]}
+                                           "alts": [u.id for u in proposal.alternatives],
+                                           "co": list(co)}
 
     # ------------------------------------------------------------------ order life
     def _act(self, number: str, who: OperatorInfo, action: Action, reason: str = "", **kw) -> bool:
@@ -197,6 +198,13 @@ class Simulator:
         self.report.transitions[action.value] += 1
         info["status"], info["version"] = self.s.orders.status_of(number)
         return True
+
+    def _note(self, call) -> None:
+        try:
+            call()
+            self.report.transitions["note"] += 1
+        except ServiceError:
+            self.report.refused += 1
 
     def _progress_orders(self, share: float) -> None:
         rng = self.rng
@@ -214,8 +222,9 @@ class Simulator:
                 if p < 0.06:
                     self._act(number, liaison, Action.REQUEST_RETURN,
                               "该事项不属于本单位职责范围，依据三定方案应由属地政府办理")
-                elif p < 0.85:
-                    self._act(number, liaison, Action.SIGN)
+                elif p < 0.85 and self._act(number, liaison, Action.SIGN) and rng.random() < 0.6:
+                    self._note(lambda: self.s.orders.log_contact(
+                        liaison, number, "reached", "已电话联系诉求人了解具体情况"))
             elif status == S.RETURN_REVIEW:
                 if p < 0.6:
                     self._act(number, self.dispatcher, Action.APPROVE_RETURN, "理由成立，重新派单")
@@ -232,9 +241,16 @@ class Simulator:
                     self._act(number, liaison, Action.REQUEST_EXTENSION,
                               "需协调多个部门现场处置，申请延期", new_due_at=due)
                 elif p < 0.045:
+                    for _ in range(2):
+                        self._note(lambda: self.s.orders.log_contact(
+                            liaison, number, "no_answer", "致电未接听，已发送短信"))
                     self._act(number, liaison, Action.REQUEST_TERMINATION,
-                              "三次致电诉求人均未接听，已留短信，附通话记录截图")
+                              "多次致电诉求人均未接听，已留短信，附通话记录截图")
                 elif p < 0.045 + min(0.6, 0.15 + age.days * 0.1):
+                    for co_unit in info.get("co", ()):
+                        helper = self._liaison(co_unit)
+                        self._note(lambda h=helper: self.s.orders.submit_part(
+                            h, number, "本单位职责部分已办理完毕，意见已反馈牵头单位"))
                     self._act(number, liaison, Action.COMPLETE,
                               "已联系诉求人并现场处理，向诉求人反馈了办理结果，诉求人表示认可")
             elif status == S.EXTENSION_REVIEW:

@@ -197,6 +197,23 @@ class OrderEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class OrderNote(Base):
+    """Work on an order that is not a status change: contact attempts (Art. 18(1)), a
+    co-handler's part (Art. 16(2)), a consultation on unclear ownership (Art. 16(3))."""
+
+    __tablename__ = "order_notes"
+    __table_args__ = (Index("ix_note_order_kind", "order_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # contact | part | consultation
+    result: Mapped[str | None] = mapped_column(String(12))
+    content: Mapped[str] = mapped_column(Text, default="")
+    units_consulted: Mapped[list] = mapped_column(JSON, default=list)
+
+
 class CallerWarning(Base):
     """Art. 25: a warning given to a caller, with the script that was read."""
 

@@ -113,3 +113,50 @@ def test_two_threads_race_on_one_order(services, order, liaison):
     assert sorted(outcomes) == ["ok", "stale"]
     events = services.orders.show(order).events
     assert len(events) == 2  # create + exactly one of the two
+
+
+def test_termination_needs_logged_contact_attempts(services, order, liaison, dispatcher):
+    act(services, liaison, order, Action.SIGN)
+    with pytest.raises(ValidationFailed, match="第十八条"):
+        act(services, liaison, order, Action.REQUEST_TERMINATION, "联系不上")
+    services.orders.log_contact(liaison, order, "no_answer", "上午致电未接")
+    services.orders.log_contact(liaison, order, "refused")
+    view = act(services, liaison, order, Action.REQUEST_TERMINATION, "两次联系未果，附通话记录")
+    assert view.status == OrderStatus.TERMINATION_REVIEW
+    view = act(services, dispatcher, order, Action.APPROVE_TERMINATION, "证据齐全")
+    assert view.status == OrderStatus.TERMINATED
+    kinds = [e.action for e in view.events]
+    assert kinds.count("contact") == 2
+    with pytest.raises(ValidationFailed):
+        services.orders.log_contact(liaison, order, "maybe")
+
+
+def test_co_handlers_parts_before_completion(services, agent, dispatcher):
+    cat = category_id(services, HEATING_PATH)
+    proposal = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT)
+    co_unit = services.catalog.unit_by_code("zjj")
+    number = services.intake.create_work_order(
+        agent, draft(category_id=cat, region="科尔沁区"), FROZEN_AT, proposal.lead.id,
+        (co_unit.id,)).order_number
+    lead = services.accounts.authenticate("5001", "demo")
+    helper = services.accounts.add_user("5003", "住建联络员", "unit_liaison", "long-password", "zjj")
+    act(services, lead, number, Action.SIGN)
+    services.orders.log_contact(helper, number, "reached", "配合单位也联系了诉求人")
+    with pytest.raises(ValidationFailed, match="配合单位尚未提交"):
+        act(services, lead, number, Action.COMPLETE, "处理完毕")
+    with pytest.raises(PermissionDenied):
+        services.orders.submit_part(lead, number, "牵头单位不是配合单位")
+    services.orders.submit_part(helper, number, "已督促供热企业整改")
+    view = act(services, lead, number, Action.COMPLETE, "汇总：已整改，室温达标")
+    assert view.status == OrderStatus.COMPLETED
+
+
+def test_consultation_record_before_dispatch(services, order, liaison, dispatcher):
+    act(services, liaison, order, Action.REQUEST_RETURN, "非本单位职责")
+    units = (services.catalog.unit_by_code("zjj").id, services.catalog.unit_by_code("kerqin").id)
+    with pytest.raises(ValidationFailed):
+        services.orders.record_consultation(dispatcher, order, (), "无单位")
+    view = services.orders.record_consultation(dispatcher, order, units, "由科尔沁区政府牵头")
+    assert view.events[-1].action == "consult" and "科尔沁区人民政府" in view.events[-1].reason
+    with pytest.raises(PermissionDenied):
+        services.orders.record_consultation(liaison, order, units, "联络员不能登记协商")

@@ -140,3 +140,23 @@ async def test_supervision_screen_scans_and_ranks(services, agent, clock):
         await pilot.press("7")  # 超期 queue
         await settle(pilot)
         assert "超期：工单 1 件" in screen_text(app)
+
+
+async def test_liaison_logs_a_contact_attempt(services, agent):
+    number = make_order(services, agent)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "5001")
+        await open_first(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        from textual.widgets import RadioButton
+
+        app.screen.query(RadioButton)[1].value = True  # 未接通
+        app.screen.query_one("#note-text", Input).value = "致电未接，已发短信"
+        app.screen.set_focus(app.screen.query_one("#note-text", Input))
+        await pilot.press("enter")
+        await settle(pilot)
+        events = services.orders.show(number).events
+        assert events[-1].action == "contact" and events[-1].reason.startswith("未接通")
+        assert "联系诉求人" in str(app.screen.query_one("#order-events", DataTable).get_row_at(1))

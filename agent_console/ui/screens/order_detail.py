@@ -17,7 +17,8 @@ from agent_console.domain.text import check_text
 from agent_console.domain.workflow import Action, allowed_actions, transition_for
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
-from agent_console.services.orders import SATISFACTION, OrderView, StaleOrder
+from agent_console.domain.enums import Role
+from agent_console.services.orders import NOTE_LABELS, SATISFACTION, OrderView, StaleOrder
 from agent_console.ui.widgets.header import ConsoleHeader
 
 ACTION_KEYS = {
@@ -120,10 +121,82 @@ class ActionDialog(ModalScreen):
         self.dismiss(None)
 
 
+class NoteDialog(ModalScreen):
+    """Contact attempt (with its result), a co-handler's part, or a consultation record."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, kind: str, number: str, units: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self._kind = kind
+        self._number = number
+        self._units = units
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import SelectionList
+
+        from agent_console.services.orders import CONTACT_RESULTS, NOTE_LABELS
+
+        with Vertical(classes="dialog wide"):
+            yield Static(Text(f"{NOTE_LABELS[self._kind]} · {self._number}", style="bold"),
+                         classes="dialog-title")
+            if self._kind == "contact":
+                yield Label("联系结果（第十八条第（一）项）")
+                with RadioSet(id="note-result"):
+                    for i, (key, label) in enumerate(CONTACT_RESULTS.items()):
+                        yield RadioButton(label, value=i == 0, name=key)
+            if self._kind == "consult":
+                yield Label("参与协商的单位（空格勾选，第十六条第（三）项）")
+                yield SelectionList[int](*self._units, id="note-units")
+            yield Label("说明" if self._kind == "contact" else "内容 / 结论")
+            yield Input(id="note-text", placeholder="具体情况")
+            yield Static("", id="dialog-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("确认 (Enter)", id="ok", variant="primary")
+                yield Button("取消 (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#note-text", Input))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        from textual.widgets import SelectionList
+
+        text = self.query_one("#note-text", Input).value
+        error = self.query_one("#dialog-error", Static)
+        if msg := check_text("内容", text, required=self._kind != "contact", max_len=1000):
+            error.update(Text(msg))
+            error.add_class("visible")
+            return
+        result = None
+        units: tuple[int, ...] = ()
+        if self._kind == "contact":
+            pressed = self.query_one("#note-result", RadioSet).pressed_button
+            result = pressed.name if pressed else None
+        if self._kind == "consult":
+            units = tuple(self.query_one("#note-units", SelectionList).selected)
+            if not units:
+                error.update(Text("请勾选参与协商的单位"))
+                error.add_class("visible")
+                return
+        self.dismiss((text, result, units))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
 class OrderDetailScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "返回", id="order_back"),
         Binding("r", "reload", "刷新", id="order_reload"),
+        Binding("l", "note('contact')", "联系记录", id="order_note_contact"),
+        Binding("p", "note('part')", "配合意见", id="order_note_part"),
+        Binding("n", "note('consult')", "协商记录", id="order_note_consult"),
         *[Binding(key, f"act('{action.value}')", action.label, id=f"order_{action.value}")
           for action, key in ACTION_KEYS.items()],
     ]
@@ -150,7 +223,51 @@ class OrderDetailScreen(Screen):
                                                                 "新状态", "理由")
         self.action_reload()
 
+    def _note_allowed(self, kind: str) -> bool:
+        v = self.current
+        if v is None:
+            return False
+        role = self.operator.role
+        mine_lead = self.operator.unit_name == v.lead_unit
+        mine_co = self.operator.unit_name in v.co_handlers
+        if kind == "contact":
+            return role is Role.UNIT_LIAISON and (mine_lead or mine_co) and \
+                v.status in ("待签收", "办理中")
+        if kind == "part":
+            return role is Role.UNIT_LIAISON and mine_co and v.status == "办理中"
+        return role in (Role.DISPATCHER, Role.ADMIN) and v.status in ("待派单", "退回审核")
+
+    def action_note(self, kind: str) -> None:
+        if not self._note_allowed(kind):
+            return
+        units = [(u.name, u.id) for u in sorted(self.services.catalog.units().values(),
+                                                key=lambda u: u.id)]
+
+        def done(data) -> None:
+            if data is None:
+                return
+            text, result, unit_ids = data
+            orders = self.services.orders
+            try:
+                if kind == "contact":
+                    self.current = orders.log_contact(self.operator, self.number, result, text)
+                elif kind == "part":
+                    self.current = orders.submit_part(self.operator, self.number, text)
+                else:
+                    self.current = orders.record_consultation(self.operator, self.number,
+                                                              unit_ids, text)
+            except ServiceError as exc:
+                self.notify(exc.message, severity="error")
+                return
+            self.notify("已登记")
+            self._show_order()
+            self.refresh_bindings()
+
+        self.app.push_screen(NoteDialog(kind, self.number, units), done)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "note":
+            return self._note_allowed(parameters[0])
         if action != "act":
             return True
         if self.current is None:
@@ -202,7 +319,7 @@ class OrderDetailScreen(Screen):
         table.clear()
         for e in v.events:
             label = Action(e.action).label if e.action in Action._value2member_map_ else \
-                ("创建" if e.action == "create" else e.action)
+                ("创建" if e.action == "create" else NOTE_LABELS.get(e.action, e.action))
             table.add_row(f"{e.at:%m-%d %H:%M}", Text(e.actor), label, e.from_status or "",
                           e.to_status or "", Text(e.reason))
         allowed = allowed_actions(v.status, self.operator.role)
