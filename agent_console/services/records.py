@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import Session, sessionmaker
 
 from datetime import datetime
@@ -54,7 +55,7 @@ class RecordsService:
                     raise PermissionDenied("该账号未绑定承办单位，无法查看工单")
                 co = select(OrderCoHandler.order_id).where(OrderCoHandler.unit_id == viewer.unit_id)
                 stmt = stmt.where((WorkOrder.lead_unit_id == viewer.unit_id) | WorkOrder.id.in_(co))
-            orders = s.scalars(stmt.limit(limit)).all()
+            orders = s.scalars(stmt.options(selectinload(WorkOrder.co_handlers)).limit(limit)).all()
             units = {u.id: u.name for u in s.scalars(select(Unit))}
             cats = {c.id: c.path for c in s.scalars(select(Category))}
             ops = {o.id: o.staff_no for o in s.scalars(select(Operator))}

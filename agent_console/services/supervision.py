@@ -79,13 +79,20 @@ class SupervisionService:
         now = self._clock.now()
         scanned = raised = busy = 0
         last_id = 0
+        # The tier an order deserves, computed in SQL, so the steady state reads almost nothing.
+        deserved = case(
+            (WorkOrder.due_at < now - TIERS[2], 3),
+            (WorkOrder.due_at < now - TIERS[1], 2),
+            else_=1,
+        )
         while True:
             with self._factory() as s:
                 rows = s.execute(
                     select(WorkOrder.id, WorkOrder.due_at, WorkOrder.sign_by, WorkOrder.status,
                            WorkOrder.supervision_level)
                     .where(WorkOrder.status.in_([st.value for st in OPEN_ORDER_STATUSES]),
-                           WorkOrder.due_at < now, WorkOrder.id > last_id)
+                           WorkOrder.due_at < now, WorkOrder.id > last_id,
+                           WorkOrder.supervision_level < deserved)
                     .order_by(WorkOrder.id).limit(SCAN_BATCH)
                 ).all()
             if not rows:

@@ -146,6 +146,8 @@ class WorkOrder(Base):
         Index("ix_order_status_due", "status", "due_at"),
         Index("ix_order_lead_status", "lead_unit_id", "status"),
         Index("ix_order_caller", "caller_id"),
+        Index("ix_order_created", "created_at"),
+        Index("ix_order_lead_created", "lead_unit_id", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
