@@ -54,3 +54,47 @@ def test_dispatch_dialog(snap_compare, services):
         await settle(pilot)
 
     assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def _with_order(services):
+    from tests.conftest import FROZEN_AT
+    from tests.services.helpers import HEATING_PATH, category_id, draft
+
+    agent = services.accounts.authenticate("1001", "demo")
+    cat = category_id(services, HEATING_PATH)
+    lead = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT).lead
+    services.intake.create_work_order(agent, draft(category_id=cat, region="科尔沁区",
+                                                   request_type="投诉"), FROZEN_AT, lead.id)
+
+
+def test_orders_queue_for_the_centre(snap_compare, services):
+    _with_order(services)
+
+    async def run_before(pilot):
+        await login(pilot, "3001")
+        no_blink(pilot.app)
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def test_order_detail_for_the_unit(snap_compare, services):
+    _with_order(services)
+
+    async def run_before(pilot):
+        await login(pilot, "5001")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def test_supervision_screen(snap_compare, services):
+    _with_order(services)
+
+    async def run_before(pilot):
+        await login(pilot, "3001")
+        await pilot.press("k")
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
