@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,7 +16,14 @@ from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
 from agent_console.domain.workflow import Action
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied
-from agent_console.store.models import KbArticle, Operator, OrderEvent, Unit, WorkOrder
+from agent_console.store.models import (
+    OPEN_STATUS_SQL,
+    KbArticle,
+    Operator,
+    OrderEvent,
+    Unit,
+    WorkOrder,
+)
 
 # How long past the deadline an order reaches each level (level 1 at the deadline itself).
 TIERS = (timedelta(0), timedelta(days=3), timedelta(days=10))
@@ -90,7 +97,8 @@ class SupervisionService:
                 rows = s.execute(
                     select(WorkOrder.id, WorkOrder.due_at, WorkOrder.sign_by, WorkOrder.status,
                            WorkOrder.supervision_level)
-                    .where(WorkOrder.status.in_([st.value for st in OPEN_ORDER_STATUSES]),
+                    .where(text(OPEN_STATUS_SQL),
+                           WorkOrder.status != OrderStatus.AWAITING_DISPATCH.value,
                            WorkOrder.due_at < now, WorkOrder.id > last_id,
                            WorkOrder.supervision_level < deserved)
                     .order_by(WorkOrder.id).limit(SCAN_BATCH)

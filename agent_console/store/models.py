@@ -16,7 +16,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Keep equal to domain.enums.OPEN_ORDER_STATUSES (a test checks); used by a partial index.
+OPEN_STATUSES = ("待派单", "待签收", "办理中", "退回审核", "延期审核", "终止审核")
+OPEN_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 
 
 class Base(DeclarativeBase):
@@ -148,6 +153,10 @@ class WorkOrder(Base):
         Index("ix_order_caller", "caller_id"),
         Index("ix_order_created", "created_at"),
         Index("ix_order_lead_created", "lead_unit_id", "created_at"),
+        Index("ix_order_status_created", "status", "created_at"),
+        # Overdue lists and the supervision scan read only open orders, oldest deadline first.
+        Index("ix_order_open_due", "due_at",
+              sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)

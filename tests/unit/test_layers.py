@@ -55,3 +55,10 @@ def test_migrations_match_the_models(db_url):
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     engine.dispose()
+
+
+def test_open_status_list_matches_the_domain():
+    from agent_console.domain.enums import OPEN_ORDER_STATUSES
+    from agent_console.store.models import OPEN_STATUSES
+
+    assert set(OPEN_STATUSES) == {s.value for s in OPEN_ORDER_STATUSES}
