@@ -67,9 +67,13 @@ class RecordsService:
                 orders = sorted(merged, key=key, reverse=overdue_at is None)[:limit]
             else:
                 orders = s.scalars(stmt).all()
-            units = {u.id: u.name for u in s.scalars(select(Unit))}
-            cats = {c.id: c.path for c in s.scalars(select(Category))}
-            ops = {o.id: o.staff_no for o in s.scalars(select(Operator))}
+            units = dict(s.execute(select(Unit.id, Unit.name)).all())
+            cat_ids = {o.category_id for o in orders if o.category_id}
+            cats = dict(s.execute(select(Category.id, Category.path)
+                                  .where(Category.id.in_(cat_ids))).all()) if cat_ids else {}
+            op_ids = {o.created_by_id for o in orders}
+            ops = dict(s.execute(select(Operator.id, Operator.staff_no)
+                                 .where(Operator.id.in_(op_ids))).all()) if op_ids else {}
             callers = self._callers(s, {o.caller_id for o in orders})
             mask_all = viewer is not None and viewer.role is Role.UNIT_LIAISON
             rows = []
@@ -91,7 +95,7 @@ class RecordsService:
     def _callers(s: Session, ids: set[int]) -> dict[int, str]:
         if not ids:
             return {}
-        return {c.id: c.phone for c in s.scalars(select(Caller).where(Caller.id.in_(ids)))}
+        return dict(s.execute(select(Caller.id, Caller.phone).where(Caller.id.in_(ids))).all())
 
     def calls(self, limit: int = 200) -> list[CallRow]:
         limit = max(1, min(limit, MAX_LIMIT))

@@ -107,30 +107,40 @@ class SupervisionService:
                 break
             last_id = rows[-1].id
             scanned += len(rows)
-            for row in rows:
-                wanted = tier_for(now - row.due_at)
-                if row.supervision_level >= wanted:
-                    continue
-                try:
-                    with self._factory.begin() as s:
-                        order = s.get(WorkOrder, row.id)
-                        if order is None or order.supervision_level >= wanted:
-                            continue
-                        before = order.supervision_level
-                        order.supervision_level = wanted
-                        late = now - order.due_at
-                        s.add(OrderEvent(
-                            order_id=order.id, at=now,
-                            actor_id=actor.id if actor else self._system_actor(s),
-                            action=Action.SUPERVISE.value, from_status=order.status,
-                            to_status=order.status,
-                            reason=(f"自动督办：超出办理时限{late.days}天{late.seconds // 3600}小时"
-                                    f"未办结（第十九条第（二）项），督办级别 {before}→{wanted}"),
-                        ))
-                    raised += 1
-                except StaleDataError:
-                    busy += 1  # someone acted on it meanwhile; the next scan looks again
+            ids = [r.id for r in rows]
+            try:
+                raised += self._raise(ids, now, actor)  # the whole batch in one transaction
+            except StaleDataError:
+                for order_id in ids:  # someone acted meanwhile: one by one, skip the busy ones
+                    try:
+                        raised += self._raise([order_id], now, actor)
+                    except StaleDataError:
+                        busy += 1
         return ScanReport(scanned, raised, busy)
+
+    def _raise(self, ids: list[int], now: datetime, actor: OperatorInfo | None) -> int:
+        done = 0
+        with self._factory.begin() as s:
+            actor_id = actor.id if actor else self._system_actor(s)
+            for order in s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))):
+                if order.status not in {st.value for st in OPEN_ORDER_STATUSES}:
+                    continue
+                wanted = tier_for(now - order.due_at)
+                if order.supervision_level >= wanted:
+                    continue
+                before = order.supervision_level
+                order.supervision_level = wanted
+                late = now - order.due_at
+                s.add(OrderEvent(
+                    order_id=order.id, at=now, actor_id=actor_id,
+                    action=Action.SUPERVISE.value, from_status=order.status,
+                    to_status=order.status,
+                    reason=(f"自动督办：超出办理时限{late.days}天{late.seconds // 3600}小时"
+                            f"未办结（第十九条第（二）项），督办级别 {before}→{wanted}"),
+                ))
+                done += 1
+            s.flush()
+        return done
 
     def ranking(self) -> list[UnitStanding]:
         now = self._clock.now()
