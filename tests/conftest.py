@@ -36,31 +36,82 @@ def data_dir() -> Path:
 PG_ADMIN_URL = os.environ.get("AGENT_CONSOLE_TEST_PG_URL")
 
 
+def _seed(url: str, cache: Path) -> None:
+    svc = open_services(Settings(db_url=url, data_dir=seed_data_dir(), cache_dir=cache, demo=True),
+                        FrozenClock(FROZEN_AT))
+    svc.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Migrated and seeded once; each test gets a copy (seeding costs ~0.3 s a test)."""
+    import sqlite3
+
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite3"
+    _seed(f"sqlite:///{path}", folder / "cache")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory):
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _seed(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
+          tmp_path_factory.mktemp("pg-cache"))
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(params=database_urls())
 def db_url(request, tmp_path: Path) -> str:
     """Every database-backed test runs on SQLite, and on PostgreSQL when CI provides one
-    (AGENT_CONSOLE_TEST_PG_URL): a fresh database per test either way."""
+    (AGENT_CONSOLE_TEST_PG_URL): a fresh, seeded database per test either way."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'console.sqlite3'}"
+        import shutil
+
+        target = tmp_path / "console.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
         return
     import uuid
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    template = request.getfixturevalue("pg_template")
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """Every test seeds the same KB version (frozen clock), so the built index is shared."""
+    return tmp_path_factory.mktemp("index-cache")
+
+
 @pytest.fixture
-def settings(db_url: str, data_dir: Path, tmp_path: Path) -> Settings:
-    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=tmp_path / "cache", demo=True)
+def settings(db_url: str, data_dir: Path, shared_cache: Path) -> Settings:
+    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=shared_cache, demo=True)
 
 
 @pytest.fixture

@@ -7,7 +7,14 @@ import json
 
 import pytest
 
+from agent_console.config import Settings
 from agent_console.services.errors import ServiceError, ValidationFailed
+
+
+@pytest.fixture
+def settings(db_url, data_dir, tmp_path) -> Settings:
+    """These tests are about the cache itself: each gets an empty one."""
+    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=tmp_path / "cache", demo=True)
 
 
 def test_index_is_cached_and_rebuilt_when_the_kb_changes(services, tmp_path):
