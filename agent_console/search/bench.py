@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import random
 import resource
-import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_console.jsonl import read_jsonl
 from agent_console.search.index import KbDocument, KnowledgeIndex
 
 PAD_HELP = (
@@ -47,20 +46,6 @@ def percentile(sorted_values: list[float], p: float) -> float:
     k = (len(sorted_values) - 1) * p / 100
     lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: JSON 格式错误：{exc.msg}") from exc
-    return rows
 
 
 def documents_from_rows(rows: list[dict]) -> list[KbDocument]:

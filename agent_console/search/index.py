@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from agent_console.domain.normalize import normalize
 from agent_console.search.analysis import QueryPlan, canonical, document_terms, plan_query

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.text import check_text
+from agent_console.jsonl import read_jsonl
 from agent_console.services.dto import ArticleInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.store.models import AppMeta, Category, KbArticle, Unit
@@ -66,18 +67,10 @@ def read_rows(path: Path) -> list[dict]:
     if not path.exists():
         raise ServiceError(f"文件不存在：{path}")
     if suffix == ".jsonl":
-        rows = []
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if line.strip():
-                    try:
-                        row = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise ServiceError(f"第{lineno}行不是有效的 JSON：{exc.msg}") from exc
-                    if not isinstance(row, dict):
-                        raise ServiceError(f"第{lineno}行应为 JSON 对象")
-                    rows.append(row)
-        return rows
+        try:
+            return read_jsonl(path)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return [dict(r) for r in csv.DictReader(fh)]

@@ -5,7 +5,6 @@ the oldest one into the same incoming form and end it with the same one-key outc
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from agent_console.domain.enums import Channel
 from agent_console.domain.intake import IntakeDraft
 from agent_console.domain.phone import normalise_phone
 from agent_console.domain.text import check_text
+from agent_console.jsonl import read_jsonl
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.store.models import OnlineSubmission
@@ -133,18 +133,10 @@ class OnlineIntakeService:
     def import_file(self, path: Path) -> SubmissionImport:
         if not path.exists():
             raise ServiceError(f"文件不存在：{path}")
-        rows = []
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ServiceError(f"第{lineno}行不是有效的 JSON：{exc.msg}") from exc
-                if not isinstance(row, dict):
-                    raise ServiceError(f"第{lineno}行应为 JSON 对象")
-                rows.append(row)
+        try:
+            rows = read_jsonl(path)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
         if not rows:
             raise ServiceError("文件中没有来件")
         return self.import_rows(rows)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from datetime import datetime
 
-from agent_console.domain.enums import OPEN_ORDER_STATUSES, Role
+from agent_console.domain.enums import Role
 from agent_console.domain.phone import mask_phone
 from agent_console.services.dto import CallRow, OperatorInfo, OrderRow
 from agent_console.services.errors import PermissionDenied

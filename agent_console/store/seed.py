@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.enums import Role
+from agent_console.jsonl import read_jsonl
 from agent_console.domain.passwords import hash_password
 from agent_console.store.models import (
     AppMeta,
@@ -50,15 +51,7 @@ def _load_json(path: Path):
 def load_articles(data_dir: Path) -> list[dict]:
     rows: list[dict] = []
     for path in sorted((data_dir / "kb").glob("*.jsonl")):
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path.name}:{lineno}: {exc}") from exc
+        rows.extend(read_jsonl(path))
     return rows
 
 

@@ -6,7 +6,6 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import select
 
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.store.engine import make_session_factory
