@@ -64,6 +64,11 @@ class ConsoleApp(App):
             keymap, self._keymap_error = load_keymap(keymap_file or keymap_path())
         self._keymap = keymap
 
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts never parse markup: messages carry caller text, order numbers, file names."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         if self._keymap:

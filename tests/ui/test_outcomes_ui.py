@@ -283,3 +283,13 @@ async def test_f12_takes_an_online_submission_into_the_form(services, tmp_path):
         await pilot.press("f12")
         await settle(pilot)
         assert "队列为空" in " ".join(str(n.message) for n in app._notifications)
+
+
+async def test_notifications_never_parse_markup(services):
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        app.screen.notify("[@click=app.quit]点我[/] [bold]x[/bold]")
+        await settle(pilot)
+        assert app.is_running
+        assert all(not n.markup for n in app._notifications)

@@ -114,7 +114,7 @@ class ExpertQueueScreen(Screen):
         except ServiceError as exc:
             self.notify(exc.message, severity="error")
             return
-        self.notify(f"已{status.value}")
+        self.notify(markup=False, message=f"已{status.value}")
         self.action_refresh()
 
     def action_accept(self) -> None:

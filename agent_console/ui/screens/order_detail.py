@@ -61,7 +61,8 @@ class ActionDialog(ModalScreen):
                 yield Label("牵头单位")
                 yield Select(self._units, id="act-lead", type_to_search=True)
             if self._action is Action.REQUEST_EXTENSION:
-                yield Label(f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）")
+                yield Label(f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，"
+                            "格式 YYYY-MM-DD HH:MM）", markup=False)
                 yield Input(id="act-due", placeholder="2026-12-31 17:30")
             if self._action is Action.CALLBACK:
                 yield Label("诉求人满意度（第二十条）")
@@ -352,7 +353,7 @@ class OrderDetailScreen(Screen):
                 self.notify(exc.message, severity="error")
                 return
             else:
-                self.notify(f"已{action.label}：{self.number}")
+                self.notify(markup=False, message=f"已{action.label}：{self.number}")
             self._show_order()
             self.refresh_bindings()
 

@@ -356,7 +356,7 @@ class SeatScreen(Screen):
             self.notify("请先选中知识库条目或选择诉求分类，以确定专家座席领域", severity="error")
             return
         if expert is None:
-            self.notify(f"当前没有“{domain}”领域的专家座席在岗，请按 F7 派发工单", severity="error")
+            self.notify(markup=False, message=f"当前没有“{domain}”领域的专家座席在岗，请按 F7 派发工单", severity="error")
             return
         target = f"领域：{domain}　在岗专家：{expert.staff_no} {expert.name}"
 
@@ -469,7 +469,7 @@ class SeatScreen(Screen):
         self.query_one(ConsoleHeader).call_started = self.started_at
         self._refresh_derived(draft)
         self.save_draft_now()
-        self.notify(f"{submission.channel}来件 {submission.external_id}（{submission.received_at:%m-%d %H:%M}）"
+        self.notify(markup=False, message=f"{submission.channel}来件 {submission.external_id}（{submission.received_at:%m-%d %H:%M}）"
                     f"，剩余 {self.services.online.pending_count()} 件", title="网上来件")
         self.set_focus(self.query_one("#f-content", TextArea))
 

@@ -53,7 +53,7 @@ class SupervisionScreen(Screen):
         except ServiceError as exc:
             self.notify(exc.message, severity="error")
             return
-        self.notify(f"扫描超期工单 {report.scanned} 件，提升督办级别 {report.raised} 件"
+        self.notify(markup=False, message=f"扫描超期工单 {report.scanned} 件，提升督办级别 {report.raised} 件"
                     + (f"，{report.skipped_busy} 件正被他人处理，下次再扫" if report.skipped_busy else ""))
         self.action_reload()
 
