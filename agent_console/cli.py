@@ -218,7 +218,7 @@ def cmd_calls(args) -> int:
 def cmd_kb(args) -> int:
     from pathlib import Path
 
-    from agent_console.services.errors import ServiceError, ValidationFailed
+    from agent_console.services.errors import ServiceError
 
     if args.kb_command == "bench":
         from agent_console.search.bench import format_report, run_bench
@@ -257,37 +257,38 @@ def cmd_kb(args) -> int:
         count = services.knowledge.export_file(Path(args.file))
         print(f"已导出 {count} 条到 {args.file}")
         return 0
-    except ValidationFailed as exc:
-        print("导入失败，文件未导入任何条目：", file=sys.stderr)
-        for where, msg in exc.errors.items():
-            print(f"  {where}：{msg}", file=sys.stderr)
-        return 2
     except ServiceError as exc:
-        print(exc.message, file=sys.stderr)
-        return 2
+        return _refused(exc, "导入失败，文件未导入任何条目：")
     finally:
         services.close()
+
+
+def _refused(exc, heading: str) -> int:
+    """Print a service refusal in Chinese on stderr; every row error of a file on its own line."""
+    from agent_console.services.errors import ValidationFailed
+
+    if isinstance(exc, ValidationFailed):
+        print(heading, file=sys.stderr)
+        for where, msg in exc.errors.items():
+            print(f"  {where}：{msg}", file=sys.stderr)
+    else:
+        print(exc.message, file=sys.stderr)
+    return 2
 
 
 def cmd_intake(args) -> int:
     import time
     from pathlib import Path
 
-    from agent_console.services.errors import ServiceError, ValidationFailed
+    from agent_console.services.errors import ServiceError
 
     services = _open(args)
     try:
         if args.intake_command == "import":
             try:
                 report = services.online.import_file(Path(args.file))
-            except ValidationFailed as exc:
-                print("导入失败，未导入任何来件：", file=sys.stderr)
-                for where, msg in exc.errors.items():
-                    print(f"  {where}：{msg}", file=sys.stderr)
-                return 2
             except ServiceError as exc:
-                print(exc.message, file=sys.stderr)
-                return 2
+                return _refused(exc, "导入失败，未导入任何来件：")
             print(f"已导入网上来件 {report.added} 件，重复跳过 {report.duplicates} 件；"
                   f"待处理 {services.online.pending_count()} 件")
             return 0

@@ -61,8 +61,8 @@ class ActionDialog(ModalScreen):
                 yield Label("牵头单位")
                 yield Select(self._units, id="act-lead", type_to_search=True)
             if self._action is Action.REQUEST_EXTENSION:
-                yield Label(f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，"
-                            "格式 YYYY-MM-DD HH:MM）", markup=False)
+                hint = f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）"
+                yield Label(hint, markup=False)
                 yield Input(id="act-due", placeholder="2026-12-31 17:30")
             if self._action is Action.CALLBACK:
                 yield Label("诉求人满意度（第二十条）")
