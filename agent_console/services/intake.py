@@ -306,7 +306,8 @@ class IntakeService:
 
     def create_work_order(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
                           lead_unit_id: int, co_handler_ids: list[int] | tuple[int, ...] = (),
-                          article_id: str | None = None) -> IntakeResult:
+                          article_id: str | None = None,
+                          to_dispatcher: bool = False) -> IntakeResult:
         """Art. 15–16: a work order to a lead unit (and co-handlers) with the table's deadline."""
         self._check_role(operator)
         errors = validate_for_work_order(draft, self._regions())
@@ -316,7 +317,12 @@ class IntakeService:
             self._check_article(s, article_id)
             record = self._record(s, operator, draft, Outcome.WORK_ORDER, started_at,
                                   kb_article_id=article_id)
-            order = self._new_order(s, operator, record, lead_unit_id, co_handler_ids)
+            order = self._new_order(s, operator, record, lead_unit_id, co_handler_ids,
+                                    to_dispatcher)
+            if to_dispatcher:
+                return IntakeResult(record.id, Outcome.WORK_ORDER.value,
+                                    f"工单 {order.number} 已交派单员协商派单（第十六条第（三）项）",
+                                    order_number=order.number, due_at=order.due_at)
             return IntakeResult(record.id, Outcome.WORK_ORDER.value,
                                 f"工单 {order.number} 已派发至 {self._unit_name(s, lead_unit_id)}",
                                 order_number=order.number, due_at=order.due_at)
@@ -327,7 +333,7 @@ class IntakeService:
         return unit.name if unit else str(unit_id)
 
     def _new_order(self, s: Session, operator: OperatorInfo, record: IntakeRecord,
-                   lead_unit_id: int, co_handler_ids) -> WorkOrder:
+                   lead_unit_id: int, co_handler_ids, to_dispatcher: bool = False) -> WorkOrder:
         if s.get(Unit, lead_unit_id) is None:
             raise ServiceError("牵头单位不存在，请重新选择")
         co = [u for u in dict.fromkeys(co_handler_ids) if u != lead_unit_id]
@@ -344,7 +350,8 @@ class IntakeService:
             request_type=record.request_type, urgency=record.urgency, region=record.region,
             content=record.content, confidential=record.confidential,
             immediate_dispatch=record.immediate_dispatch,
-            status=OrderStatus.AWAITING_SIGN.value, sign_by=deadlines.sign_by,
+            status=(OrderStatus.AWAITING_DISPATCH if to_dispatcher else OrderStatus.AWAITING_SIGN).value,
+            sign_by=deadlines.sign_by,
             due_at=deadlines.due_at, created_at=now, created_by_id=operator.id,
         )
         order.co_handlers = [OrderCoHandler(unit_id=u) for u in co]
@@ -352,13 +359,14 @@ class IntakeService:
         s.flush()
         names = [self._unit_name(s, u) for u in co]
         reason = f"坐席派单：牵头 {self._unit_name(s, lead_unit_id)}"
+        if to_dispatcher:
+            reason = f"坐席交派单员：承办单位难以确定，建议牵头 {self._unit_name(s, lead_unit_id)}"
         if names:
             reason += "；配合 " + "、".join(names)
         if record.immediate_dispatch:
             reason += "；水电气热/突发事件，立即转派（第十二条）"
         s.add(OrderEvent(order_id=order.id, at=now, actor_id=operator.id, action="create",
-                         from_status=None, to_status=OrderStatus.AWAITING_SIGN.value,
-                         reason=reason))
+                         from_status=None, to_status=order.status, reason=reason))
         return order
 
     def not_accepted(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,

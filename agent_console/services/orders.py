@@ -54,6 +54,7 @@ class OrderView:
     status: str
     version: int
     lead_unit: str
+    lead_unit_id: int
     co_handlers: tuple[str, ...]
     request_type: str
     urgency: str
@@ -107,7 +108,7 @@ class OrderService:
                            .order_by(OrderEvent.at, OrderEvent.id)).all()
         return OrderView(
             number=order.number, status=order.status, version=order.version,
-            lead_unit=units.get(order.lead_unit_id, ""),
+            lead_unit=units.get(order.lead_unit_id, ""), lead_unit_id=order.lead_unit_id,
             co_handlers=tuple(units.get(c.unit_id, "") for c in order.co_handlers),
             request_type=order.request_type, urgency=order.urgency, region=order.region,
             content=order.content, created_at=order.created_at, sign_by=order.sign_by,

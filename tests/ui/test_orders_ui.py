@@ -160,3 +160,49 @@ async def test_liaison_logs_a_contact_attempt(services, agent):
         events = services.orders.show(number).events
         assert events[-1].action == "contact" and events[-1].reason.startswith("未接通")
         assert "联系诉求人" in str(app.screen.query_one("#order-events", DataTable).get_row_at(1))
+
+
+async def test_unclear_ownership_goes_to_the_dispatch_queue_and_is_dispatched(services, agent):
+    from textual.widgets import TextArea
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press(*"13912345678")
+        await pilot.press("f3")
+        app.screen.query_one("#f-content", TextArea).insert("小区暖气不热，家里只有十几度")
+        await settle(pilot, 0.8)
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.click("#to-dispatcher")
+        await settle(pilot)
+    number = services.records.orders()[0].number
+    view = services.orders.show(number)
+    assert view.status == OrderStatus.AWAITING_DISPATCH
+    assert "交派单员" in view.events[0].reason
+    centre = make_app(services)
+    async with centre.run_test(size=SIZE) as pilot:
+        await login(pilot, "3001")
+        await pilot.press("2")  # 待派单
+        await settle(pilot)
+        assert "待派单：工单 1 件" in screen_text(centre)
+        await open_first(pilot)
+        await pilot.press("n")  # consultation record first (Art. 16(3))
+        await settle(pilot)
+        from textual.widgets import SelectionList
+
+        centre.screen.query_one(SelectionList).select(services.catalog.unit_by_code("zjj").id)
+        centre.screen.query_one("#note-text", Input).value = "与住建局协商：由供热企业牵头"
+        centre.screen.set_focus(centre.screen.query_one("#note-text", Input))
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert centre.screen.query_one("#act-lead").value == view.lead_unit_id  # suggested
+        centre.screen.query_one("#act-reason", Input).value = "协商确定"
+        centre.screen.set_focus(centre.screen.query_one("#act-reason", Input))
+        await pilot.press("enter")
+        await settle(pilot)
+    view = services.orders.show(number)
+    assert view.status == OrderStatus.AWAITING_SIGN
+    assert [e.action for e in view.events] == ["create", "consult", "dispatch"]

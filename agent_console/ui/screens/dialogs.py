@@ -158,6 +158,7 @@ class ConsentDialog(Dialog):
 class DispatchChoice:
     lead_unit_id: int
     co_handler_ids: tuple[int, ...]
+    to_dispatcher: bool = False
 
 
 class DispatchDialog(Dialog):
@@ -194,6 +195,7 @@ class DispatchDialog(Dialog):
             yield SelectionList[int](*[(u.name, u.id) for u in p.alternatives], id="co-handlers")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("确认派单 (Enter)", id="ok", variant="primary")
+                yield Button("权属不清，交派单员", id="to-dispatcher")
                 yield Button("取消 (Esc)", id="cancel")
 
     def _lead_options(self) -> list[UnitInfo]:
@@ -205,10 +207,11 @@ class DispatchDialog(Dialog):
         self.set_focus(self.query_one("#ok", Button))
 
     @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
+    @on(Button.Pressed, "#to-dispatcher")
+    def _ok(self, event: Button.Pressed) -> None:
         lead = self.query_one("#lead-unit", Select).value
         co = tuple(u for u in self.query_one("#co-handlers", SelectionList).selected if u != lead)
-        self.dismiss(DispatchChoice(int(lead), co))
+        self.dismiss(DispatchChoice(int(lead), co, event.button.id == "to-dispatcher"))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

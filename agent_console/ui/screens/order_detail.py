@@ -58,8 +58,11 @@ class ActionDialog(ModalScreen):
             yield Static(Text(f"{self._action.label} · {self._order.number}", style="bold"),
                          classes="dialog-title")
             if self._action is Action.DISPATCH:
-                yield Label("牵头单位")
-                yield Select(self._units, id="act-lead", type_to_search=True)
+                yield Label(f"牵头单位（建议：{self._order.lead_unit}）", markup=False)
+                ids = {uid for _n, uid in self._units}
+                yield Select(self._units, id="act-lead", type_to_search=True,
+                             value=self._order.lead_unit_id if self._order.lead_unit_id in ids
+                             else Select.NULL)
             if self._action is Action.REQUEST_EXTENSION:
                 hint = f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）"
                 yield Label(hint, markup=False)

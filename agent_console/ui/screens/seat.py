@@ -393,7 +393,7 @@ class SeatScreen(Screen):
                 return
             self._run(self.services.intake.create_work_order, self.operator, self.form.draft(),
                       self.started_at, choice.lead_unit_id, choice.co_handler_ids,
-                      article.id if article else None)
+                      article.id if article else None, choice.to_dispatcher)
 
         self.app.push_screen(DispatchDialog(proposal, units, triage.immediate_dispatch), done)
 
