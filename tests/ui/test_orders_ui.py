@@ -9,7 +9,7 @@ from agent_console.ui.screens.order_detail import ActionDialog, OrderDetailScree
 from agent_console.ui.screens.orders import OrdersScreen
 from tests.conftest import FROZEN_AT
 from tests.services.helpers import HEATING_PATH, category_id, draft
-from tests.ui.helpers import SIZE, login, make_app, screen_text, settle
+from tests.ui.helpers import SIZE, login, make_app, screen_text, settle, type_call
 
 
 def make_order(services, agent) -> str:
@@ -163,15 +163,10 @@ async def test_liaison_logs_a_contact_attempt(services, agent):
 
 
 async def test_unclear_ownership_goes_to_the_dispatch_queue_and_is_dispatched(services, agent):
-    from textual.widgets import TextArea
-
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot)
-        await pilot.press(*"13912345678")
-        await pilot.press("f3")
-        app.screen.query_one("#f-content", TextArea).insert("小区暖气不热，家里只有十几度")
-        await settle(pilot, 0.8)
+        await type_call(pilot, "13912345678", "小区暖气不热，家里只有十几度")
         await pilot.press("f7")
         await settle(pilot)
         await pilot.click("#to-dispatcher")
