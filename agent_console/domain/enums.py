@@ -9,6 +9,8 @@ class Role(StrEnum):
     SEAT_AGENT = "seat_agent"
     EXPERT = "expert"
     DISPATCHER = "dispatcher"
+    CALLBACK = "callback"
+    SUPERVISOR = "supervisor"
     TRAINER = "trainer"
     UNIT_LIAISON = "unit_liaison"
     ADMIN = "admin"
@@ -21,7 +23,9 @@ class Role(StrEnum):
 ROLE_LABELS = {
     Role.SEAT_AGENT: "话务座席",
     Role.EXPERT: "专家座席",
-    Role.DISPATCHER: "派单督办",
+    Role.DISPATCHER: "派单员",
+    Role.CALLBACK: "回访员",
+    Role.SUPERVISOR: "督办员",
     Role.TRAINER: "培训师",
     Role.UNIT_LIAISON: "承办单位联络员",
     Role.ADMIN: "系统管理员",

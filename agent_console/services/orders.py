@@ -15,7 +15,7 @@ from agent_console.domain.clock import Clock
 from agent_console.domain.deadlines import compute_deadlines, find_rule
 from agent_console.domain.enums import OrderStatus, Role
 from agent_console.domain.text import check_text
-from agent_console.domain.workflow import Action, TransitionRefused, transition_for
+from agent_console.domain.workflow import DISPATCH_DESK, Action, TransitionRefused, transition_for
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from agent_console.services.reference import Reference
@@ -235,8 +235,8 @@ class OrderService:
     def record_consultation(self, actor: OperatorInfo, number: str, unit_ids: tuple[int, ...],
                             decision: str) -> OrderView:
         """Art. 16(3): units consulted on unclear ownership, and what was decided."""
-        if actor.role not in (Role.DISPATCHER, Role.ADMIN):
-            raise PermissionDenied("协商记录由热线工作机构登记")
+        if actor.role not in DISPATCH_DESK:
+            raise PermissionDenied("协商记录由派单员登记")
         if not unit_ids:
             raise ValidationFailed({"units": "请选择参与协商的单位"})
         return self._note(actor, number, "consult", decision,

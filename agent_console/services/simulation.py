@@ -79,6 +79,8 @@ class Simulator:
         self.agents = [self._operator(f"{1100 + i}", f"模拟座席{i}", Role.SEAT_AGENT)
                        for i in range(1, 6)]
         self.dispatcher = self._operator("3100", "模拟派单员", Role.DISPATCHER)
+        self.callback = self._operator("3200", "模拟回访员", Role.CALLBACK)
+        self.supervisor = self._operator("3300", "模拟督办员", Role.SUPERVISOR)
         self.articles = [a for a in self.s.catalog.articles() if a.category_id and a.phrasings]
         self.regions = [r.name for r in self.s.catalog.regions()]
         self.units = sorted(self.s.catalog.units())
@@ -94,7 +96,7 @@ class Simulator:
                     self._progress_orders(share=0.25)
             self._progress_orders(share=1.0)
             self.clock._at = datetime.combine(day, time(23, 0))
-            self.report.supervised += self.s.supervision.scan(actor=self.dispatcher).raised
+            self.report.supervised += self.s.supervision.scan(actor=self.supervisor).raised
             self.report.days += 1
         for status, n in self._status_counts().items():
             self.report.statuses[status] = n
@@ -263,10 +265,10 @@ class Simulator:
                           "证明材料齐全" if action is Action.APPROVE_TERMINATION else "请继续联系诉求人")
             elif status == S.COMPLETED and age > timedelta(hours=20):
                 sat = rng.choices(["满意", "基本满意", "不满意"], [70, 18, 12])[0]
-                self._act(number, self.dispatcher, Action.CALLBACK, "电话回访", satisfaction=sat)
+                self._act(number, self.callback, Action.CALLBACK, "电话回访", satisfaction=sat)
                 if sat == "不满意" and rng.random() < 0.5:
-                    self._act(number, self.dispatcher, Action.REOPEN,
+                    self._act(number, self.callback, Action.REOPEN,
                               "回访不满意，诉求合理合法，退回承办单位重新办理")
             elif status in (S.CALLED_BACK, S.TERMINATED) and age > timedelta(days=3):
-                if p < 0.5 and self._act(number, self.dispatcher, Action.ARCHIVE):
+                if p < 0.5 and self._act(number, self.callback, Action.ARCHIVE):
                     self._open.pop(number, None)

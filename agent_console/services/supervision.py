@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
-from agent_console.domain.workflow import Action
+from agent_console.domain.workflow import SUPERVISION_DESK, Action
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied
 from agent_console.store.models import (
@@ -71,18 +71,20 @@ class SupervisionService:
         self._clock = clock
 
     def _system_actor(self, s: Session) -> int:
-        """Automatic raises are signed by the first active dispatcher or admin."""
-        op = s.scalar(select(Operator).where(Operator.role.in_([Role.DISPATCHER.value,
-                                                                 Role.ADMIN.value]),
-                                             Operator.active.is_(True)).order_by(Operator.id))
+        """Automatic raises are signed by the first active supervisor (or else an admin)."""
+        op = None
+        for role in (Role.SUPERVISOR, Role.ADMIN):
+            op = op or s.scalar(select(Operator).where(Operator.role == role.value,
+                                                       Operator.active.is_(True))
+                                .order_by(Operator.id))
         if op is None:
             op = s.scalar(select(Operator).order_by(Operator.id))
         return op.id
 
     def scan(self, actor: OperatorInfo | None = None) -> ScanReport:
         """Raise every overdue open order to the level its lateness calls for."""
-        if actor is not None and actor.role not in (Role.DISPATCHER, Role.ADMIN):
-            raise PermissionDenied("只有派单督办人员可以执行督办扫描")
+        if actor is not None and actor.role not in SUPERVISION_DESK:
+            raise PermissionDenied("只有督办员可以执行督办扫描")
         now = self._clock.now()
         scanned = raised = busy = 0
         last_id = 0

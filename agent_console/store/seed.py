@@ -28,6 +28,8 @@ DEMO_ACCOUNTS = (
     ("1001", "王晓雯", Role.SEAT_AGENT, None),
     ("2001", "李建国", Role.EXPERT, None),
     ("3001", "张丽华", Role.DISPATCHER, None),
+    ("3002", "孙静", Role.CALLBACK, None),
+    ("3003", "周建军", Role.SUPERVISOR, None),
     ("4001", "赵敏", Role.TRAINER, None),
     ("5001", "刘洋", Role.UNIT_LIAISON, "heat_city"),
     ("9001", "系统管理员", Role.ADMIN, None),

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 KB_POLL_SECONDS = 10.0
 SEAT_ROLES = frozenset({Role.SEAT_AGENT, Role.TRAINER, Role.ADMIN, Role.EXPERT})
-ORDER_ROLES = frozenset({Role.DISPATCHER, Role.UNIT_LIAISON, Role.ADMIN, Role.SEAT_AGENT,
-                         Role.TRAINER})
+ORDER_ROLES = frozenset({Role.DISPATCHER, Role.CALLBACK, Role.SUPERVISOR, Role.UNIT_LIAISON,
+                         Role.ADMIN, Role.SEAT_AGENT, Role.TRAINER})
 EXPERT_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 HOME = {
@@ -33,6 +33,8 @@ HOME = {
     Role.ADMIN: "seat",
     Role.EXPERT: "expert",
     Role.DISPATCHER: "orders",
+    Role.CALLBACK: "orders",
+    Role.SUPERVISOR: "orders",
     Role.UNIT_LIAISON: "orders",
 }
 

@@ -23,7 +23,7 @@ def test_login_checks_password_and_format(services):
     with pytest.raises(ValidationFailed):
         services.accounts.authenticate("10'--", "demo")
     assert services.accounts.is_demo()
-    assert [a[0] for a in services.accounts.demo_accounts()] == ["1001", "2001", "3001", "4001",
+    assert [a[0] for a in services.accounts.demo_accounts()] == ["1001", "2001", "3001", "3002", "3003", "4001",
                                                                  "5001", "9001"]
 
 

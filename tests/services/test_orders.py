@@ -34,19 +34,26 @@ def dispatcher(services):
     return services.accounts.authenticate("3001", "demo")
 
 
+@pytest.fixture
+def callback(services):
+    return services.accounts.authenticate("3002", "demo")
+
+
 def act(services, who, number, action, reason="", **kw):
     _, version = services.orders.status_of(number)
     return services.orders.act(who, number, action, version, reason, **kw)
 
 
-def test_full_life_with_events(services, order, liaison, dispatcher, clock):
+def test_full_life_with_events(services, order, liaison, dispatcher, callback, clock):
     view = act(services, liaison, order, Action.SIGN)
     assert view.status == OrderStatus.IN_PROGRESS
     clock.advance(hours=3)
     view = act(services, liaison, order, Action.COMPLETE, "已上门测温并调整阀门，诉求人认可")
-    view = act(services, dispatcher, order, Action.CALLBACK, satisfaction="不满意")
+    with pytest.raises(PermissionDenied, match="派单员无权对工单回访"):
+        act(services, dispatcher, order, Action.CALLBACK, satisfaction="满意")
+    view = act(services, callback, order, Action.CALLBACK, satisfaction="不满意")
     assert view.satisfaction == "不满意"
-    view = act(services, dispatcher, order, Action.REOPEN, "诉求合理：室温仍低于18℃")
+    view = act(services, callback, order, Action.REOPEN, "诉求合理：室温仍低于18℃")
     assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
     assert view.due_at > FROZEN_AT + timedelta(hours=3)
     actions = [e.action for e in view.events]

@@ -40,11 +40,14 @@ def test_overdue_orders_are_raised_once_per_tier(services, agent, clock):
     assert view.supervision_level == 3
     auto = [e for e in view.events if e.action == "supervise"]
     assert len(auto) == 2 and "第十九条" in auto[0].reason
+    assert {e.actor for e in auto} == {"3003 周建军"}  # signed by the supervisor on duty
 
 
-def test_scan_needs_a_centre_role(services, agent):
-    with pytest.raises(PermissionDenied):
-        services.supervision.scan(actor=agent)
+def test_scan_needs_the_supervision_desk(services, agent):
+    for staff_no in ("1001", "3001", "3002", "5001"):
+        with pytest.raises(PermissionDenied, match="只有督办员"):
+            services.supervision.scan(actor=services.accounts.authenticate(staff_no, "demo"))
+    assert services.supervision.scan(actor=services.accounts.authenticate("3003", "demo")).raised == 0
 
 
 def test_ranking_and_stale_articles(services, agent, clock):

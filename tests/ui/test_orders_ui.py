@@ -53,9 +53,7 @@ async def test_liaison_signs_and_completes_then_centre_reopens(services, agent):
         assert table.row_count == 3
     centre = make_app(services)
     async with centre.run_test(size=SIZE) as pilot:
-        await login(pilot, "3001")
-        await pilot.press("6")  # 待回访 queue
-        await settle(pilot)
+        await login(pilot, "3002")  # callback staff open on their own queue, 待回访
         assert "待回访：工单 1 件" in screen_text(centre)
         await open_first(pilot)
         await pilot.press("b")
@@ -126,7 +124,8 @@ async def test_supervision_screen_scans_and_ranks(services, agent, clock):
     clock.advance(days=20)  # a complaint has 10 working days
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "3001")
+        await login(pilot, "3003")
+        assert "超期：工单 1 件" in screen_text(app)  # a supervisor opens on the overdue queue
         await pilot.press("k")
         await settle(pilot)
         assert isinstance(app.screen, SupervisionScreen)
@@ -137,9 +136,9 @@ async def test_supervision_screen_scans_and_ranks(services, agent, clock):
         assert ranking.row_count >= 1
         assert app.screen.query_one("#stale", DataTable).row_count >= 1
         await pilot.press("escape")
-        await pilot.press("7")  # 超期 queue
+        await pilot.press("1")  # 全部
         await settle(pilot)
-        assert "超期：工单 1 件" in screen_text(app)
+        assert "全部：工单 1 件" in screen_text(app)
 
 
 async def test_liaison_logs_a_contact_attempt(services, agent):

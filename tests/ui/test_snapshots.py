@@ -93,7 +93,7 @@ def test_supervision_screen(snap_compare, services):
     _with_order(services)
 
     async def run_before(pilot):
-        await login(pilot, "3001")
+        await login(pilot, "3003")
         await pilot.press("k")
         await settle(pilot)
 

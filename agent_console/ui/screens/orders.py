@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_console.domain.enums import OrderStatus, Role
+from agent_console.domain.workflow import SUPERVISION_DESK
 
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
@@ -33,6 +34,7 @@ CENTRE_QUEUES = (
     ("延期审核", (S.EXTENSION_REVIEW,)), ("终止审核", (S.TERMINATION_REVIEW,)),
     ("待回访", (S.COMPLETED,)), ("超期", None),
 )
+HOME_QUEUE = {Role.CALLBACK: 5, Role.SUPERVISOR: 6}
 SCAN_SECONDS = 300.0
 UNIT_QUEUES = (
     ("全部", ()), ("待签收", (S.AWAITING_SIGN,)), ("办理中", (S.IN_PROGRESS,)),
@@ -58,7 +60,8 @@ class OrdersScreen(Screen):
         self.operator = operator
         self._rows: list[OrderRow] = []
         self._queues = UNIT_QUEUES if operator.role is Role.UNIT_LIAISON else CENTRE_QUEUES
-        self._queue = 0
+        # each desk of the centre opens on its own queue: callbacks on 待回访, supervisors on 超期
+        self._queue = HOME_QUEUE.get(operator.role, 0)
         self._search = ""
 
     def compose(self) -> ComposeResult:
@@ -79,7 +82,7 @@ class OrdersScreen(Screen):
         table.add_columns("工单号", "状态", "牵头单位", "类型", "区域", "创建时间", "办理时限", "剩余")
         self.action_refresh()
         self.set_focus(table)
-        if self.operator.role in (Role.DISPATCHER, Role.ADMIN):
+        if self.operator.role in SUPERVISION_DESK:
             self.set_interval(SCAN_SECONDS, self._scan_in_background)
 
     @work(thread=True, exclusive=True, group="supervision-scan")
@@ -95,7 +98,7 @@ class OrdersScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "supervision":
-            return self.operator.role in (Role.DISPATCHER, Role.ADMIN)
+            return self.operator.role in SUPERVISION_DESK
         return True
 
     def action_supervision(self) -> None:
