@@ -16,16 +16,8 @@ from agent_console.domain.workflow import SUPERVISION_DESK
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
 from agent_console.ui.screens.help import HelpScreen, binding_rows
+from agent_console.ui.timeleft import time_left
 from agent_console.ui.widgets.header import ConsoleHeader
-
-
-def time_left_text(row: OrderRow, now) -> Text:
-    seconds = (row.due_at - now).total_seconds()
-    if seconds < 0:
-        return Text(f"超期 {int(-seconds // 3600)} 小时", style="bold red")
-    hours = int(seconds // 3600)
-    style = "yellow" if hours < 24 else "green"
-    return Text(f"剩 {hours // 24} 天 {hours % 24} 小时", style=style)
 
 
 S = OrderStatus
@@ -160,7 +152,7 @@ class OrdersScreen(Screen):
         for row in self._rows:
             table.add_row(row.number, row.status, Text(row.lead_unit), row.request_type,
                           row.region or "", f"{row.created_at:%m-%d %H:%M}",
-                          f"{row.due_at:%m-%d %H:%M}", time_left_text(row, now), key=row.number)
+                          f"{row.due_at:%m-%d %H:%M}", time_left(row.due_at, now, row.status), key=row.number)
         scope = f"（{self.operator.unit_name}）" if self.operator.unit_name else ""
         found = f"，搜索“{self._search}”" if self._search.strip() else ""
         self.query_one("#orders-status", Static).update(

@@ -224,7 +224,7 @@ class SeatScreen(Screen):
     def _show_history(self, phone: str, history: CallerHistory | None) -> None:
         if phone != self._latest_phone:
             return
-        self.panel.show_history(history)
+        self.panel.show_history(history, self.services.clock.now())
 
     def _check_repeat(self) -> None:
         draft = self.form.draft()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -10,6 +12,7 @@ from textual.widgets import Static
 from agent_console.domain.enums import Outcome
 from agent_console.domain.triage import TriageResult
 from agent_console.services.dto import CallerHistory, RepeatNotice
+from agent_console.ui.timeleft import time_left
 
 
 def _clip(text: str, width: int = 28) -> str:
@@ -17,7 +20,7 @@ def _clip(text: str, width: int = 28) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def history_text(history: CallerHistory | None) -> Text:
+def history_text(history: CallerHistory | None, now: datetime | None = None) -> Text:
     if history is None:
         return Text("输入来电号码后显示诉求人历史", style="dim")
     if not history.known:
@@ -33,7 +36,10 @@ def history_text(history: CallerHistory | None) -> Text:
                     style="red")
     for order in history.open_orders[:3]:
         text.append(f"在办 {order.number} {order.status} {order.lead_unit} "
-                    f"时限 {order.due_at:%m-%d %H:%M}\n", style="yellow")
+                    f"时限 {order.due_at:%m-%d %H:%M} ")
+        if now is not None:
+            text.append_text(time_left(order.due_at, now, order.status))
+        text.append("\n")
     for entry in history.entries[:5]:
         label = Outcome(entry.outcome).label if entry.outcome in Outcome._value2member_map_ else entry.outcome
         text.append(f"{entry.at:%Y-%m-%d %H:%M} {label} ")
@@ -80,8 +86,8 @@ class CallerPanel(Vertical):
         yield Static(Text("诉求人历史", style="bold"), classes="pane-title")
         yield Static(history_text(None), id="caller-history")
 
-    def show_history(self, history: CallerHistory | None) -> None:
-        self.query_one("#caller-history", Static).update(history_text(history))
+    def show_history(self, history: CallerHistory | None, now: datetime | None = None) -> None:
+        self.query_one("#caller-history", Static).update(history_text(history, now))
 
     def show_repeat(self, notice: RepeatNotice | None) -> None:
         widget = self.query_one("#repeat-notice", Static)
