@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, RadioButton, RadioSet, Select, Static
 
 from agent_console.domain.text import check_text
-from agent_console.domain.workflow import Action, allowed_actions, transition_for
+from agent_console.domain.workflow import DISPATCH_DESK, Action, allowed_actions, transition_for
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.domain.enums import Role
@@ -41,14 +42,19 @@ class ActionInput:
 
 
 class ActionDialog(ModalScreen):
-    """Reason (and the extra fields an action needs); Enter on the button confirms."""
+    """Reason (and the extra fields an action needs); Enter on the button confirms.
+
+    ``submit`` (optional) runs the action while the dialog is still open: a message it returns
+    is shown next to the fields and the dialog stays, with everything typed kept."""
 
     BINDINGS = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, action: Action, order: OrderView, units: list[tuple[str, int]],
-                 needs_reason: bool = False) -> None:
+                 needs_reason: bool = False,
+                 submit: Callable[[ActionInput], str | None] | None = None) -> None:
         super().__init__()
         self._needs_reason = needs_reason
+        self._submit = submit
         self._action = action
         self._order = order
         self._units = units
@@ -118,7 +124,11 @@ class ActionDialog(ModalScreen):
                 self._error("请选择牵头单位")
                 return
             lead = int(value)
-        self.dismiss(ActionInput(reason, due, satisfaction, lead))
+        data = ActionInput(reason, due, satisfaction, lead)
+        if self._submit is not None and (refused := self._submit(data)):
+            self._error(refused)
+            return
+        self.dismiss(data)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -239,7 +249,7 @@ class OrderDetailScreen(Screen):
                 v.status in ("待签收", "办理中")
         if kind == "part":
             return role is Role.UNIT_LIAISON and mine_co and v.status == "办理中"
-        return role in (Role.DISPATCHER, Role.ADMIN) and v.status in ("待派单", "退回审核")
+        return role in DISPATCH_DESK and v.status in ("待派单", "退回审核")
 
     def action_note(self, kind: str) -> None:
         if not self._note_allowed(kind):
@@ -338,9 +348,9 @@ class OrderDetailScreen(Screen):
                                                 key=lambda u: u.id)]
         seen_version = self.current.version
 
-        def done(data: ActionInput | None) -> None:
-            if data is None:
-                return
+        def submit(data: ActionInput) -> str | None:
+            """Runs while the dialog is open: a refusal the user can correct (no contact
+            evidence, a date too early …) is returned and shown there, nothing typed is lost."""
             try:
                 self.current = self.services.orders.act(
                     self.operator, self.number, action, seen_version, data.reason,
@@ -350,15 +360,18 @@ class OrderDetailScreen(Screen):
                 self.current = exc.fresh
                 self.notify(exc.message, title="工单已变化", severity="warning")
             except ValidationFailed as exc:
-                self.notify(exc.message, severity="error")
-                return
+                return exc.message
             except ServiceError as exc:
                 self.notify(exc.message, severity="error")
-                return
             else:
                 self.notify(markup=False, message=f"已{action.label}：{self.number}")
+            return None
+
+        def done(data: ActionInput | None) -> None:
+            if data is None:
+                return
             self._show_order()
             self.refresh_bindings()
 
         needs = transition_for(action, self.current.status, self.operator.role).needs_reason
-        self.app.push_screen(ActionDialog(action, self.current, units, needs), done)
+        self.app.push_screen(ActionDialog(action, self.current, units, needs, submit), done)
