@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import rjieba
-
 from agent_console.domain.normalize import normalize
 from agent_console.search.pinyin import initials, readings, segment
 
@@ -59,6 +57,9 @@ def is_ascii_run(run: str) -> bool:
 def words(run: str) -> tuple[str, ...]:
     if len(run) < 2:
         return ()
+    # rjieba loads its dictionary on import (~0.1 s); a cached index loads without it.
+    import rjieba
+
     return tuple(w for w in rjieba.cut(run) if len(w) >= 2)
 
 

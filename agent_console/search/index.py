@@ -18,6 +18,7 @@ import numpy as np
 
 from agent_console.domain.normalize import normalize
 from agent_console.search.analysis import QueryPlan, canonical, document_terms, plan_query
+from agent_console.search.packed import HashedVocab, PackedStrings, term_hashes
 from agent_console.search.pinyin import initials, readings
 from agent_console.search.rerank import QuerySide, features, query_side, score, syllables_of
 
@@ -27,6 +28,7 @@ FIELD_B = {"title": 0.75, "phrasings": 0.6, "keywords": 0.3, "body": 0.75}
 K1 = 1.5
 RERANK = 100
 COMMON_CHAR_SHARE = 0.15  # single characters in more docs than this carry no signal
+TEXT_SEP = "\x1f"  # between an article's title and phrasings in ``texts``
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,11 @@ class KnowledgeIndex:
         self._synonyms = {
             normalize(k): tuple(v) for k, v in (synonyms or {}).items() if len(normalize(k)) >= 2
         }
-        self.ids: list[str] = []
-        self.titles: list[str] = []
-        self.texts: list[tuple[str, ...]] = []  # compact title + phrasings, for the rerank
-        self.pos: dict[str, int] = {}
-        self.vocab: dict[str, int] = {}
+        self.ids = PackedStrings()
+        self.titles = PackedStrings()
+        self.texts = PackedStrings()  # compact title + phrasings joined by TEXT_SEP, for the rerank
+        self._pos: dict[str, int] | None = None  # id → row, built on the first update
+        self.vocab = HashedVocab(np.zeros(0, dtype=np.uint64))
         self.offsets = np.zeros(1, dtype=np.int64)
         self.post_docs = np.zeros(0, dtype=np.int32)
         self.post_w = np.zeros(0, dtype=np.float32)
@@ -109,12 +111,27 @@ class KnowledgeIndex:
                 acc[term] = acc.get(term, 0.0) + weight * tf / norm
         return {t: a * (K1 + 1) / (a + K1) for t, a in acc.items()}
 
+    @staticmethod
+    def _joined_texts(doc: KbDocument) -> str:
+        texts = (_compact(doc.title), *(_compact(p) for p in doc.phrasings))
+        return TEXT_SEP.join(t.replace(TEXT_SEP, " ") for t in texts if t)
+
+    def doc_texts(self, i: int) -> tuple[str, ...]:
+        joined = self.texts[i]
+        return tuple(joined.split(TEXT_SEP)) if joined else ()
+
+    @property
+    def pos(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        return self._pos
+
     def _remember(self, doc: KbDocument) -> int:
         i = len(self.ids)
+        self.pos[doc.id] = i
         self.ids.append(doc.id)
         self.titles.append(doc.title)
-        self.texts.append(tuple(t for t in (_compact(doc.title), *(_compact(p) for p in doc.phrasings)) if t))
-        self.pos[doc.id] = i
+        self.texts.append(self._joined_texts(doc))
         return i
 
     def _build(self, docs: list[KbDocument]) -> None:
@@ -127,9 +144,8 @@ class KnowledgeIndex:
             total = sum(len(_fields(d)[name]) for d in docs)
             self.avg_len[name] = max(total / max(n, 1), 1.0)
         term_ids, doc_ids, sats = array("i"), array("i"), array("f")
-        vocab = self.vocab
-        for doc in docs:
-            i = self._remember(doc)
+        vocab: dict[str, int] = {}
+        for i, doc in enumerate(docs):
             for term, sat in self._doc_weights(doc).items():
                 tid = vocab.get(term)
                 if tid is None:
@@ -137,15 +153,33 @@ class KnowledgeIndex:
                 term_ids.append(tid)
                 doc_ids.append(i)
                 sats.append(sat)
-        self._freeze(term_ids, doc_ids, sats, n)
+        self.ids = PackedStrings.of(d.id for d in docs)
+        self.titles = PackedStrings.of(d.title for d in docs)
+        self.texts = PackedStrings.of(self._joined_texts(d) for d in docs)
+        self._pos = None
+        self._freeze(term_ids, doc_ids, sats, n, vocab)
         del term_ids, doc_ids, sats
 
-    def _freeze(self, term_ids, doc_ids, sats, n: int) -> None:
-        """Term-major CSR arrays, sorted in chunks so the peak memory stays near the data."""
+    def _freeze(self, term_ids, doc_ids, sats, n: int, vocab: dict[str, int]) -> None:
+        """Term-major CSR arrays, sorted in chunks so the peak memory stays near the data.
+        Term ids become the rank of the term's hash, so the vocabulary is one sorted array."""
         t = np.frombuffer(term_ids, dtype=np.int32) if len(term_ids) else np.zeros(0, np.int32)
         d = np.frombuffer(doc_ids, dtype=np.int32) if len(doc_ids) else np.zeros(0, np.int32)
         w = np.frombuffer(sats, dtype=np.float32) if len(sats) else np.zeros(0, np.float32)
-        v = len(self.vocab)
+        hashes = term_hashes(vocab)  # in provisional id order
+        vocab.clear()
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        if len(hashes) > 1 and bool(np.any(hashes[1:] == hashes[:-1])):
+            raise RuntimeError("64-bit term hash collision")  # about 1 in 10^7 at 2M terms
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        step = 1 << 20
+        for lo in range(0, len(t), step):  # in place, chunk by chunk: no second copy of t
+            t[lo : lo + step] = rank[t[lo : lo + step]]
+        del rank, order
+        self.vocab = HashedVocab(hashes)
+        v = len(hashes)
         self.df = np.bincount(t, minlength=v).astype(np.int32)
         idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
         self.offsets = np.zeros(v + 1, dtype=np.int64)
@@ -178,9 +212,10 @@ class KnowledgeIndex:
             i = self._remember(doc)
             self.alive = np.append(self.alive, True)
             n = max(self.n_base, 1)
-            for term, sat in self._doc_weights(doc).items():
-                tid = self.vocab.get(term)
-                df = int(self.df[tid]) if tid is not None and tid < len(self.df) else 0
+            weights = self._doc_weights(doc)
+            tids = self.vocab.ids(list(weights))
+            for (term, sat), tid in zip(weights.items(), tids):
+                df = int(self.df[tid]) if 0 <= tid < len(self.df) else 0
                 idf = math.log1p((n - df + 0.5) / (df + 0.5))
                 self._delta.setdefault(term, []).append((i, sat * idf))
 
@@ -205,11 +240,11 @@ class KnowledgeIndex:
         limit = COMMON_CHAR_SHARE * max(self.n_base, 1)
         parts_d, parts_w = [], []
         extra: dict[int, float] = {}
-        for term, qw in plan.terms.items():
+        tids = self.vocab.ids(list(plan.terms))
+        for (term, qw), tid in zip(plan.terms.items(), tids):
             if qw <= 0:
                 continue
-            tid = self.vocab.get(term)
-            if tid is not None and tid < len(self.df):
+            if 0 <= tid < len(self.df):
                 if term[0] == "c" and self.df[tid] > limit:
                     continue
                 s, e = self.offsets[tid], self.offsets[tid + 1]
@@ -249,7 +284,7 @@ class KnowledgeIndex:
         rescored = []
         for doc_i, bm25 in cands:
             value = 0.0
-            texts = self.texts[doc_i]
+            texts = self.doc_texts(doc_i)
             if len(texts) > 2:
                 # only the two texts sharing most characters with the query get the full features
                 qchars = set(q)
@@ -271,10 +306,10 @@ class KnowledgeIndex:
 
     def _char_idf(self, q: str) -> dict[str, float]:
         n = max(self.n_base, 1)
+        chars = list(set(q))
         out = {}
-        for ch in set(q):
-            tid = self.vocab.get("c" + ch)
-            df = int(self.df[tid]) if tid is not None and tid < len(self.df) else 0
+        for ch, tid in zip(chars, self.vocab.ids(["c" + ch for ch in chars])):
+            df = int(self.df[tid]) if 0 <= tid < len(self.df) else 0
             out[ch] = math.log1p((n - df + 0.5) / (df + 0.5))
         return out
 

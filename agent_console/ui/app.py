@@ -89,6 +89,8 @@ class ConsoleApp(App):
             self.services.settings.db_url, self.services.settings.data_dir)
         self.post_message(IndexReady(loaded.index, loaded.seconds, loaded.source,
                                      loaded.version, synced_at))
+        # The word segmenter's dictionary loads on first use: here, not on the first keystroke.
+        loaded.index.plan("来电诉求")
 
     def on_index_ready(self, message: IndexReady) -> None:
         self.kb_index = message.index

@@ -141,3 +141,58 @@ def test_cache_format_versions_agree():
     from agent_console.services.knowledge import INDEX_FORMAT
 
     assert FORMAT == INDEX_FORMAT
+
+
+def test_a_loaded_index_takes_in_place_updates(tmp_path, index):
+    """The packed, loaded form accepts upserts and removals like a freshly built one."""
+    path = tmp_path / "kb.npz"
+    save_index(index, path)
+    loaded = load_index(path)
+    loaded.upsert(KbDocument("ebike", "电动自行车登记上牌", keywords=("电动车", "上牌")))
+    assert top(loaded, "电动自行车上牌") == ["ebike"]
+    loaded.remove("sbk")
+    assert "sbk" not in top(loaded, "社保卡丢失补办", 10)
+    assert len(loaded) == len(index)  # one added, one removed
+
+
+def test_cache_with_inconsistent_arrays_is_refused(tmp_path, index):
+    import numpy as np
+
+    path = tmp_path / "kb.npz"
+    save_index(index, path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["titles_offsets"] = arrays["titles_offsets"][:-1]  # one title short
+    bad = tmp_path / "bad.npz"
+    with open(bad, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.raises(ValueError, match="损坏"):
+        load_index(bad)
+
+
+def test_packed_strings_and_hashed_vocabulary():
+    import numpy as np
+
+    from agent_console.search.packed import HashedVocab, PackedStrings, term_hash, term_hashes
+
+    items = ["社保卡", "", "𠮷野家", "a\x1fb", "😀"]
+    packed = PackedStrings.of(items)
+    assert list(packed) == items and len(packed) == 5
+    assert packed[2] == "𠮷野家" and packed[-1] == "😀" and packed[1:3] == ["", "𠮷野家"]
+    packed.append("新")
+    assert packed[5] == "新" and len(packed) == 6
+    with pytest.raises(IndexError):
+        packed[6]
+    with pytest.raises(ValueError):
+        packed.arrays()  # appended items are not part of a saved file
+    blob, offsets = PackedStrings.of(items).arrays()
+    assert list(PackedStrings.from_arrays(blob, offsets)) == items
+    with pytest.raises(ValueError):
+        PackedStrings.from_arrays(blob, offsets[::-1])
+    # the hash is stable across processes (Python's hash() is not)
+    assert term_hash("b社保") == term_hash("b社保") and term_hash("b社保") != term_hash("b社")
+    vocab = HashedVocab(np.sort(term_hashes(["c社", "b社保", "w社保卡"])))
+    found = vocab.ids(["b社保", "b不存在", "w社保卡"])
+    assert found[1] == -1 and found[0] >= 0 and found[2] >= 0 and found[0] != found[2]
+    assert vocab.get("c社") is not None and vocab.get("c无") is None
+    assert list(HashedVocab(np.zeros(0, dtype=np.uint64)).ids(["c社"])) == [-1]
