@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import time
 
 from agent_console.search.bench import percentile, read_jsonl
@@ -47,13 +48,14 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--queries", type=int, default=80)
     args = parser.parse_args()
-    settings, _tmp = workspace(args.articles)
+    settings, tmp = workspace(args.articles)
     queries = [q["query"] for q in read_jsonl(LCQMC / "lcqmc_queries.jsonl")][: args.queries]
     latencies = sorted(asyncio.run(run(settings, queries)))
     print(f"知识库 {args.articles} 条，键入 {len(queries)} 条查询，共 {len(latencies)} 次按键")
     print(f"按键→知识库窗格更新：p50 {percentile(latencies, 50):.1f} ms  "
           f"p95 {percentile(latencies, 95):.1f} ms  p99 {percentile(latencies, 99):.1f} ms  "
           f"max {latencies[-1]:.1f} ms")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
