@@ -147,7 +147,9 @@ class ConsoleApp(App):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "goto":
-            return self._allowed(parameters[0]) if parameters else False
+            # only offered to roles that work on more than one kind of screen
+            kinds = [k for k in ("seat", "expert", "orders") if self._allowed(k)]
+            return bool(parameters) and parameters[0] in kinds and len(kinds) > 1
         return True
 
     def action_goto(self, name: str) -> None:

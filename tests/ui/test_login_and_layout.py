@@ -25,12 +25,38 @@ async def test_login_lists_demo_accounts_and_rejects_bad_password(services):
 
 async def test_login_routes_each_role_to_its_screen(services):
     for staff_no, screen_type in (("1001", SeatScreen), ("2001", ExpertQueueScreen),
-                                  ("3001", OrdersScreen), ("5001", OrdersScreen),
-                                  ("4001", SeatScreen)):
+                                  ("3001", OrdersScreen), ("3002", OrdersScreen),
+                                  ("3003", OrdersScreen), ("5001", OrdersScreen),
+                                  ("4001", SeatScreen), ("9001", SeatScreen)):
         app = make_app(services)
         async with app.run_test(size=SIZE) as pilot:
             await login(pilot, staff_no)
             assert isinstance(app.screen, screen_type), staff_no
+
+
+async def test_screen_switch_keys_only_for_roles_with_several_screens(services):
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "9001")  # the administrator: seat, expert queue and orders
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, OrdersScreen)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert isinstance(app.screen, ExpertQueueScreen)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3002")  # callback staff work on the order list only
+        assert app.check_action("goto", ("orders",)) is False
+        assert app.check_action("goto", ("expert",)) is False
+        from textual.widgets._footer import FooterKey
+
+        shown = {k.description for k in app.screen.query(FooterKey)}
+        assert "刷新" in shown and "工单列表" not in shown and "专家队列" not in shown
+        before = app.screen
+        await pilot.press("ctrl+o", "ctrl+e")
+        await settle(pilot)
+        assert app.screen is before and len(app.screen_stack) == 2
 
 
 async def test_seat_starts_on_number_and_focus_keys_take_fast_typing(services):
