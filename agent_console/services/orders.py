@@ -29,6 +29,9 @@ from agent_console.store.models import (
 )
 
 SATISFACTION = ("满意", "基本满意", "不满意")
+# Art. 20: an unsatisfied caller's request is ruled on; a reasonable, lawful one is reopened.
+REASONABLE, UNREASONABLE = "合理合法", "不合理或不合法"
+RULINGS = (REASONABLE, UNREASONABLE)
 CONTACT_RESULTS = {"reached": "已联系上", "no_answer": "未接通", "refused": "诉求人拒不配合"}
 NOTE_LABELS = {"contact": "联系诉求人", "part": "配合意见", "consult": "协商"}
 MIN_FAILED_CONTACTS = 2
@@ -56,6 +59,8 @@ class OrderView:
     lead_unit: str
     lead_unit_id: int
     co_handlers: tuple[str, ...]
+    co_handler_ids: tuple[int, ...]
+    category_id: int | None
     request_type: str
     urgency: str
     region: str | None
@@ -110,6 +115,8 @@ class OrderService:
             number=order.number, status=order.status, version=order.version,
             lead_unit=units.get(order.lead_unit_id, ""), lead_unit_id=order.lead_unit_id,
             co_handlers=tuple(units.get(c.unit_id, "") for c in order.co_handlers),
+            co_handler_ids=tuple(c.unit_id for c in order.co_handlers),
+            category_id=order.category_id,
             request_type=order.request_type, urgency=order.urgency, region=order.region,
             content=order.content, created_at=order.created_at, sign_by=order.sign_by,
             due_at=order.due_at, requested_due_at=order.requested_due_at,
@@ -123,8 +130,12 @@ class OrderService:
     def act(self, actor: OperatorInfo, number: str, action: Action, expected_version: int,
             reason: str = "", *, lead_unit_id: int | None = None,
             co_handler_ids: tuple[int, ...] = (), new_due_at: datetime | None = None,
-            satisfaction: str | None = None, view: bool = True) -> OrderView | None:
-        """One transition. ``expected_version`` is the version the actor was looking at."""
+            satisfaction: str | None = None, ruling: str | None = None,
+            view: bool = True) -> OrderView | None:
+        """One transition. ``expected_version`` is the version the actor was looking at.
+
+        A callback with 不满意 needs a ``ruling`` (Art. 20): 合理合法 reopens the order to the
+        unit with a new deadline in the same transaction; 不合理或不合法 needs the reason."""
         if msg := check_text("理由", reason, max_len=REASON_MAX, allow_newlines=True):
             raise ValidationFailed({"reason": msg})
         try:
@@ -144,20 +155,52 @@ class OrderService:
                         and actor.unit_id != order.lead_unit_id:
                     raise PermissionDenied("只有牵头单位可以进行此操作")
                 self._check_evidence(s, order, action)
+                if action is Action.CALLBACK:
+                    self._check_ruling(satisfaction, ruling, reason)
                 self._apply(s, order, action, lead_unit_id, co_handler_ids, new_due_at,
                             satisfaction)
                 before = order.status
                 order.status = t.target.value
                 detail = reason.strip()
                 if action is Action.CALLBACK and satisfaction:
-                    detail = f"满意度：{satisfaction}" + (f"；{detail}" if detail else "")
+                    ruled = f"；裁定：诉求{ruling}" if satisfaction == "不满意" else ""
+                    detail = f"满意度：{satisfaction}{ruled}" + (f"；{detail}" if detail else "")
+                if action is Action.DISPATCH:
+                    detail = self._dispatched_to(s, order) + (f"；{detail}" if detail else "")
                 s.add(OrderEvent(order_id=order.id, at=self._clock.now(), actor_id=actor.id,
                                  action=action.value, from_status=before,
                                  to_status=t.target.value, reason=detail))
+                if action is Action.CALLBACK and ruling == REASONABLE:
+                    reopen = transition_for(Action.REOPEN, order.status, actor.role)
+                    self._apply(s, order, Action.REOPEN, None, (), None, None)
+                    order.status = reopen.target.value
+                    s.add(OrderEvent(order_id=order.id, at=self._clock.now(), actor_id=actor.id,
+                                     action=Action.REOPEN.value, from_status=t.target.value,
+                                     to_status=reopen.target.value,
+                                     reason="回访不满意且诉求合理合法，退回承办单位重新办理（第二十条）"))
                 s.flush()  # the UPDATE … WHERE version = expected runs here
                 return self._view(s, order) if view else None
         except StaleDataError:
             raise StaleOrder(self.show(number)) from None
+
+    @staticmethod
+    def _dispatched_to(s: Session, order: WorkOrder) -> str:
+        """Who the order went to, for the timeline: a redispatch keeps the earlier choice."""
+        text = f"牵头：{s.get(Unit, order.lead_unit_id).name}"
+        if order.co_handlers:
+            text += "；配合：" + "、".join(s.get(Unit, c.unit_id).name for c in order.co_handlers)
+        return text
+
+    @staticmethod
+    def _check_ruling(satisfaction: str | None, ruling: str | None, reason: str) -> None:
+        if satisfaction != "不满意":
+            if ruling is not None:
+                raise ValidationFailed({"ruling": "只有不满意的回访需要裁定诉求是否合理合法"})
+            return
+        if ruling not in RULINGS:
+            raise ValidationFailed({"ruling": "诉求人不满意：请裁定诉求是否合理合法（第二十条）"})
+        if ruling == UNREASONABLE and not reason.strip():
+            raise ValidationFailed({"reason": "裁定不合理或不合法须说明理由"})
 
     def _check_evidence(self, s: Session, order: WorkOrder, action: Action) -> None:
         if action is Action.REQUEST_TERMINATION:
@@ -286,4 +329,5 @@ class OrderService:
             return order.status, order.version
 
 
-__all__ = ["OrderService", "OrderView", "EventView", "StaleOrder", "SATISFACTION", "OrderStatus"]
+__all__ = ["OrderService", "OrderView", "EventView", "StaleOrder", "SATISFACTION", "RULINGS",
+           "REASONABLE", "UNREASONABLE", "OrderStatus"]

@@ -16,6 +16,7 @@ from agent_console.domain.intake import IntakeDraft
 from agent_console.domain.workflow import Action
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError
+from agent_console.services.orders import REASONABLE, UNREASONABLE
 
 S = OrderStatus
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文包"
@@ -198,6 +199,8 @@ class Simulator:
             self.report.refused += 1
             return False
         self.report.transitions[action.value] += 1
+        if kw.get("ruling") == REASONABLE:
+            self.report.transitions[Action.REOPEN.value] += 1  # reopened in the same step
         info["status"], info["version"] = self.s.orders.status_of(number)
         return True
 
@@ -265,10 +268,15 @@ class Simulator:
                           "证明材料齐全" if action is Action.APPROVE_TERMINATION else "请继续联系诉求人")
             elif status == S.COMPLETED and age > timedelta(hours=20):
                 sat = rng.choices(["满意", "基本满意", "不满意"], [70, 18, 12])[0]
-                self._act(number, self.callback, Action.CALLBACK, "电话回访", satisfaction=sat)
-                if sat == "不满意" and rng.random() < 0.5:
-                    self._act(number, self.callback, Action.REOPEN,
-                              "回访不满意，诉求合理合法，退回承办单位重新办理")
+                if sat != "不满意":
+                    self._act(number, self.callback, Action.CALLBACK, "电话回访", satisfaction=sat)
+                elif rng.random() < 0.5:  # Art. 20: reasonable and lawful → reopened at once
+                    self._act(number, self.callback, Action.CALLBACK, "诉求人反映问题仍未解决",
+                              satisfaction=sat, ruling=REASONABLE)
+                else:
+                    self._act(number, self.callback, Action.CALLBACK,
+                              "诉求超出政策规定范围，已向诉求人解释", satisfaction=sat,
+                              ruling=UNREASONABLE)
             elif status in (S.CALLED_BACK, S.TERMINATED) and age > timedelta(days=3):
                 if p < 0.5 and self._act(number, self.callback, Action.ARCHIVE):
                     self._open.pop(number, None)

@@ -51,15 +51,34 @@ def test_full_life_with_events(services, order, liaison, dispatcher, callback, c
     view = act(services, liaison, order, Action.COMPLETE, "已上门测温并调整阀门，诉求人认可")
     with pytest.raises(PermissionDenied, match="派单员无权对工单回访"):
         act(services, dispatcher, order, Action.CALLBACK, satisfaction="满意")
-    view = act(services, callback, order, Action.CALLBACK, satisfaction="不满意")
-    assert view.satisfaction == "不满意"
-    view = act(services, callback, order, Action.REOPEN, "诉求合理：室温仍低于18℃")
+    with pytest.raises(ValidationFailed, match="请裁定诉求是否合理合法"):
+        act(services, callback, order, Action.CALLBACK, satisfaction="不满意")
+    view = act(services, callback, order, Action.CALLBACK, "室温仍低于18℃",
+               satisfaction="不满意", ruling="合理合法")
+    # Art. 20: reasonable and lawful → reopened to the unit with a new deadline, one step
     assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
     assert view.due_at > FROZEN_AT + timedelta(hours=3)
     actions = [e.action for e in view.events]
     assert actions == ["create", "sign", "complete", "callback", "reopen"]
-    assert view.events[3].reason.startswith("满意度：不满意")
+    assert view.events[3].reason == "满意度：不满意；裁定：诉求合理合法；室温仍低于18℃"
+    assert (view.events[4].from_status, view.events[4].to_status) == ("已回访", "办理中")
+    assert "第二十条" in view.events[4].reason
     assert all(e.actor for e in view.events)
+
+
+def test_unreasonable_ruling_needs_a_reason_and_keeps_the_order_closed(services, order, liaison,
+                                                                         callback):
+    act(services, liaison, order, Action.SIGN)
+    act(services, liaison, order, Action.COMPLETE, "已答复：该诉求超出供热合同约定")
+    with pytest.raises(ValidationFailed, match="须说明理由"):
+        act(services, callback, order, Action.CALLBACK, satisfaction="不满意", ruling="不合理或不合法")
+    with pytest.raises(ValidationFailed, match="只有不满意"):
+        act(services, callback, order, Action.CALLBACK, satisfaction="满意", ruling="合理合法")
+    view = act(services, callback, order, Action.CALLBACK, "要求超出合同约定的供暖期",
+               satisfaction="不满意", ruling="不合理或不合法")
+    assert view.status == OrderStatus.CALLED_BACK and view.reopen_count == 0
+    assert view.events[-1].reason == "满意度：不满意；裁定：诉求不合理或不合法；要求超出合同约定的供暖期"
+    assert len(view.events) == 4  # create, sign, complete, callback: nothing half-written
 
 
 def test_extension_moves_deadline_only_when_approved(services, order, liaison, dispatcher):

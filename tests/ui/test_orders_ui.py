@@ -58,19 +58,51 @@ async def test_liaison_signs_and_completes_then_centre_reopens(services, agent):
         await open_first(pilot)
         await pilot.press("b")
         await settle(pilot)
-        await pilot.press("down", "down")  # 不满意
+        ruling = centre.screen.query_one("#act-ruling")
+        assert not ruling.display  # asked only for an unsatisfied caller
+        await pilot.press("down", "down", "enter")  # 不满意
+        await settle(pilot)
+        assert ruling.display
+        await pilot.press("tab", "enter")  # 合理合法，退回重办
+        await pilot.press("tab")
         centre.screen.query_one("#act-reason", Input).value = "室温仍然偏低"
         await pilot.press("enter")
         await settle(pilot)
         view = services.orders.show(number)
-        assert view.status == OrderStatus.CALLED_BACK
-        await pilot.press("o")
+        # Art. 20: reasonable and lawful → back to the unit at once, with a new deadline
+        assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
+        assert [e.action for e in view.events][-2:] == ["callback", "reopen"]
+        assert view.events[-2].reason == "满意度：不满意；裁定：诉求合理合法；室温仍然偏低"
+
+
+async def test_unsatisfied_callback_needs_a_ruling(services, agent):
+    number = make_order(services, agent)
+    liaison = services.accounts.authenticate("5001", "demo")
+    from agent_console.domain.workflow import Action
+
+    for action, reason in ((Action.SIGN, ""), (Action.COMPLETE, "已答复：超出供暖合同约定")):
+        _, version = services.orders.status_of(number)
+        services.orders.act(liaison, number, action, version, reason)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3002")
+        await open_first(pilot)
+        await pilot.press("b")
         await settle(pilot)
-        centre.screen.query_one("#act-reason", Input).value = "诉求合理合法，退回重办"
+        await pilot.press("down", "down", "enter")  # 不满意
+        await pilot.press("tab", "tab")  # past the ruling, to the reason
+        app.screen.query_one("#act-reason", Input).value = "要求提前供暖"
         await pilot.press("enter")
         await settle(pilot)
+        assert "请裁定诉求是否合理合法" in str(app.screen.query_one("#dialog-error").render())
+        assert services.orders.show(number).status == OrderStatus.COMPLETED  # nothing written
+        assert app.screen.query_one("#act-reason", Input).value == "要求提前供暖"  # kept
+        await pilot.press("shift+tab", "down", "enter")  # 不合理或不合法，不予重办
+        await pilot.press("tab", "enter")
+        await settle(pilot)
         view = services.orders.show(number)
-        assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
+        assert view.status == OrderStatus.CALLED_BACK and view.reopen_count == 0
+        assert view.events[-1].reason == "满意度：不满意；裁定：诉求不合理或不合法；要求提前供暖"
 
 
 async def test_stale_screen_gets_the_fresh_state(services, agent):

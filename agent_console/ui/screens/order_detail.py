@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+)
+from textual.widgets.selection_list import Selection
 
 from agent_console.domain.text import check_text
 from agent_console.domain.workflow import DISPATCH_DESK, Action, allowed_actions, transition_for
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.domain.enums import Role
-from agent_console.services.orders import NOTE_LABELS, SATISFACTION, OrderView, StaleOrder
+from agent_console.services.orders import (
+    CONTACT_RESULTS,
+    NOTE_LABELS,
+    REASONABLE,
+    RULINGS,
+    SATISFACTION,
+    OrderView,
+    StaleOrder,
+)
+from agent_console.ui.timeleft import time_left
 from agent_console.ui.widgets.header import ConsoleHeader
 
 ACTION_KEYS = {
@@ -39,6 +62,66 @@ class ActionInput:
     new_due_at: datetime | None = None
     satisfaction: str | None = None
     lead_unit_id: int | None = None
+    co_handler_ids: tuple[int, ...] = ()
+    ruling: str | None = None
+
+
+@dataclass(frozen=True)
+class NoteInput:
+    text: str
+    result: str | None = None  # a contact attempt's result (CONTACT_RESULTS key)
+    unit_ids: tuple[int, ...] = ()  # the units consulted
+
+
+class UnitPicker(SelectionList[int]):
+    """Units to tick with Space. Typing a part of a name jumps to the first unit that contains
+    it, as in the lead Select (86 units); Enter confirms the dialog instead of ticking."""
+
+    BINDINGS = [Binding("enter", "confirm", "确认", show=False)]
+    SEARCH_RESET = 0.7  # seconds without a key before typing starts a new search
+
+    @dataclass
+    class Confirmed(Message):
+        picker: UnitPicker
+
+    def __init__(self, *selections: Selection[int] | tuple[str | Text, int, bool],
+                 id: str | None = None) -> None:
+        super().__init__(*selections, id=id)
+        self._query = ""
+        self._typed_at = 0.0
+
+    def action_confirm(self) -> None:
+        self.post_message(self.Confirmed(self))
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        return character is not None and character.isprintable() and character != " "
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not self.check_consume_key(event.key, event.character):
+            self._query = ""  # Space, arrows …: the next letters start a new search
+            return
+        event.stop()
+        event.prevent_default()
+        now = time.monotonic()
+        if now - self._typed_at > self.SEARCH_RESET:
+            self._query = ""
+        self._typed_at = now
+        self._query += event.character.lower()
+        index = self.find(self._query)
+        if index is not None:
+            self.highlighted = index
+            self.scroll_to_highlight()
+
+    def find(self, query: str) -> int | None:
+        """The option whose name contains ``query`` earliest (ties: the first in the list)."""
+        best: tuple[int, int] | None = None
+        for index, option in enumerate(self.options):
+            prompt = option.prompt
+            plain = prompt.plain if isinstance(prompt, Text) else str(prompt)
+            at = plain.lower().find(query)
+            if at != -1 and (best is None or at < best[0]):
+                best = (at, index)
+        return None if best is None else best[1]
 
 
 class ActionDialog(ModalScreen):
@@ -51,13 +134,19 @@ class ActionDialog(ModalScreen):
 
     def __init__(self, action: Action, order: OrderView, units: list[tuple[str, int]],
                  needs_reason: bool = False,
-                 submit: Callable[[ActionInput], str | None] | None = None) -> None:
+                 submit: Callable[[ActionInput], str | None] | None = None,
+                 suggested_co: tuple[int, ...] = (), ticked_co: tuple[int, ...] = ()) -> None:
         super().__init__()
         self._needs_reason = needs_reason
         self._submit = submit
         self._action = action
         self._order = order
         self._units = units
+        self._suggested_co = suggested_co
+        self._ticked_co = frozenset(ticked_co)
+        self._names = {uid: name for name, uid in units}
+        self._showing_both_ways = False
+        self._co_note = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -69,6 +158,9 @@ class ActionDialog(ModalScreen):
                 yield Select(self._units, id="act-lead", type_to_search=True,
                              value=self._order.lead_unit_id if self._order.lead_unit_id in ids
                              else Select.NULL)
+                yield Label("配合单位（第十六条第（二）项；空格勾选或取消，输入单位名称查找，可不选）")
+                yield UnitPicker(*self._co_options(), id="act-co")
+                yield Static("", id="act-co-chosen")
             if self._action is Action.REQUEST_EXTENSION:
                 hint = f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）"
                 yield Label(hint, markup=False)
@@ -78,6 +170,12 @@ class ActionDialog(ModalScreen):
                 with RadioSet(id="act-satisfaction"):
                     for i, label in enumerate(SATISFACTION):
                         yield RadioButton(label, value=i == 0, name=label)
+                yield Label("不满意时裁定：诉求是否合理合法（合理合法即退回承办单位重新办理）",
+                            id="act-ruling-label")
+                with RadioSet(id="act-ruling"):
+                    for label in RULINGS:
+                        text = f"{label}，退回重办" if label == REASONABLE else f"{label}，不予重办"
+                        yield RadioButton(text, name=label)
             yield Label("理由 / 说明")
             yield Input(id="act-reason", placeholder="理由和依据、办理情况或回访记录")
             yield Static("", id="dialog-error", classes="field-error")
@@ -85,10 +183,83 @@ class ActionDialog(ModalScreen):
                 yield Button("确认 (Enter)", id="ok", variant="primary")
                 yield Button("取消 (Esc)", id="cancel")
 
+    def _co_options(self) -> list[tuple[Text, int, bool]]:
+        """The order's co-handlers (ticked) and dispatch's candidates (marked 建议, unticked:
+        every ticked unit owes its part before completion) first, then every other unit."""
+        first = [u for u in (*sorted(self._ticked_co), *self._suggested_co) if u in self._names]
+        first = list(dict.fromkeys(first))
+        rest = [u for _n, u in self._units if u not in first]
+        options = []
+        for uid in first + rest:
+            label = Text(self._names[uid])
+            if uid in self._suggested_co and uid not in self._ticked_co:
+                label.append("  建议", style="dim")
+            options.append((label, uid, uid in self._ticked_co))
+        return options
+
+    def _lead(self) -> int | None:
+        value = self.query_one("#act-lead", Select).value
+        return None if value is Select.NULL else int(value)
+
+    def _show_co(self) -> None:
+        """The ticked units in one line (the list scrolls), and why one was unticked."""
+        chosen = self.query_one("#act-co", UnitPicker).selected
+        text = Text("已选配合单位：", style="bold")
+        text.append("、".join(self._names[u] for u in chosen) if chosen else "无")
+        if self._co_note:
+            text.append(f"\n{self._co_note}", style="yellow")
+        self.query_one("#act-co-chosen", Static).update(text)
+
+    def _both_ways(self) -> str | None:
+        if self._action is not Action.DISPATCH:
+            return None
+        lead = self._lead()
+        if lead is not None and lead in self.query_one("#act-co", UnitPicker).selected:
+            return (f"“{self._names[lead]}”已是牵头单位，不能同时作为配合单位："
+                    "请在配合单位中取消勾选，或另选牵头单位")
+        return None
+
+    @on(Select.Changed, "#act-lead")
+    def _lead_changed(self) -> None:
+        """The unit just made lead leaves the co-handlers (the newest choice wins, and says so)."""
+        lead = self._lead()
+        picker = self.query_one("#act-co", UnitPicker)
+        if lead is not None and lead in picker.selected:
+            picker.deselect(lead)
+            self._co_note = f"“{self._names[lead]}”已改为牵头单位，已从配合单位中取消勾选"
+            self._show_co()
+
+    @on(SelectionList.SelectionToggled, "#act-co")
+    def _co_toggled(self) -> None:
+        self._co_note = ""  # the dispatcher has taken over the list
+        self._show_co()
+
+    @on(SelectionList.SelectedChanged, "#act-co")
+    def _co_changed(self) -> None:
+        """Ticking the lead is flagged at once; unticking it clears that message (only)."""
+        self._show_co()
+        if msg := self._both_ways():
+            self._error(msg)
+        elif self._showing_both_ways:
+            self.query_one("#dialog-error", Static).remove_class("visible")
+            self._showing_both_ways = False
+
     def on_mount(self) -> None:
-        first = "#act-lead" if self._action is Action.DISPATCH else \
-            "#act-due" if self._action is Action.REQUEST_EXTENSION else "#act-reason"
+        if self._action is Action.DISPATCH:
+            self._show_co()
+        if self._action is Action.CALLBACK:
+            self._show_ruling()
+        first = {Action.DISPATCH: "#act-lead", Action.REQUEST_EXTENSION: "#act-due",
+                 Action.CALLBACK: "#act-satisfaction"}.get(self._action, "#act-reason")
         self.set_focus(self.query_one(first))
+
+    @on(RadioSet.Changed, "#act-satisfaction")
+    def _show_ruling(self) -> None:
+        """The Art. 20 ruling is asked only when the caller is not satisfied."""
+        pressed = self.query_one("#act-satisfaction", RadioSet).pressed_button
+        unhappy = pressed is not None and pressed.name == "不满意"
+        self.query_one("#act-ruling-label").display = unhappy
+        self.query_one("#act-ruling", RadioSet).display = unhappy
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -97,8 +268,10 @@ class ActionDialog(ModalScreen):
         error = self.query_one("#dialog-error", Static)
         error.update(Text(message))
         error.add_class("visible")
+        self._showing_both_ways = message == self._both_ways()
 
     @on(Input.Submitted)
+    @on(UnitPicker.Confirmed)
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         reason = self.query_one("#act-reason", Input).value
@@ -113,18 +286,28 @@ class ActionDialog(ModalScreen):
             except ValueError:
                 self._error("延期时限格式应为 YYYY-MM-DD HH:MM，例如 2026-12-31 17:30")
                 return
-        satisfaction = None
+        satisfaction = ruling = None
         if self._action is Action.CALLBACK:
             pressed = self.query_one("#act-satisfaction", RadioSet).pressed_button
             satisfaction = pressed.name if pressed else None
+            if satisfaction == "不满意":
+                ruled = self.query_one("#act-ruling", RadioSet).pressed_button
+                if ruled is None:
+                    self._error("诉求人不满意：请裁定诉求是否合理合法（第二十条）")
+                    return
+                ruling = ruled.name
         lead = None
+        co: tuple[int, ...] = ()
         if self._action is Action.DISPATCH:
-            value = self.query_one("#act-lead", Select).value
-            if value is Select.NULL:
+            lead = self._lead()
+            if lead is None:
                 self._error("请选择牵头单位")
                 return
-            lead = int(value)
-        data = ActionInput(reason, due, satisfaction, lead)
+            if msg := self._both_ways():
+                self._error(msg)
+                return
+            co = tuple(self.query_one("#act-co", UnitPicker).selected)
+        data = ActionInput(reason, due, satisfaction, lead, co, ruling)
         if self._submit is not None and (refused := self._submit(data)):
             self._error(refused)
             return
@@ -136,21 +319,22 @@ class ActionDialog(ModalScreen):
 
 
 class NoteDialog(ModalScreen):
-    """Contact attempt (with its result), a co-handler's part, or a consultation record."""
+    """Contact attempt (with its result), a co-handler's part, or a consultation record.
+
+    ``submit`` (optional) records it while the dialog is still open, as in ActionDialog: a
+    refusal it returns is shown next to the fields and everything typed stays."""
 
     BINDINGS = [Binding("escape", "cancel", "取消")]
 
-    def __init__(self, kind: str, number: str, units: list[tuple[str, int]]) -> None:
+    def __init__(self, kind: str, number: str, units: list[tuple[str, int]],
+                 submit: Callable[[NoteInput], str | None] | None = None) -> None:
         super().__init__()
         self._kind = kind
         self._number = number
         self._units = units
+        self._submit = submit
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import SelectionList
-
-        from agent_console.services.orders import CONTACT_RESULTS, NOTE_LABELS
-
         with Vertical(classes="dialog wide"):
             yield Static(Text(f"{NOTE_LABELS[self._kind]} · {self._number}", style="bold"),
                          classes="dialog-title")
@@ -175,16 +359,17 @@ class NoteDialog(ModalScreen):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def _error(self, message: str) -> None:
+        error = self.query_one("#dialog-error", Static)
+        error.update(Text(message))
+        error.add_class("visible")
+
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
-        from textual.widgets import SelectionList
-
         text = self.query_one("#note-text", Input).value
-        error = self.query_one("#dialog-error", Static)
         if msg := check_text("内容", text, required=self._kind != "contact", max_len=1000):
-            error.update(Text(msg))
-            error.add_class("visible")
+            self._error(msg)
             return
         result = None
         units: tuple[int, ...] = ()
@@ -194,10 +379,13 @@ class NoteDialog(ModalScreen):
         if self._kind == "consult":
             units = tuple(self.query_one("#note-units", SelectionList).selected)
             if not units:
-                error.update(Text("请勾选参与协商的单位"))
-                error.add_class("visible")
+                self._error("请勾选参与协商的单位")
                 return
-        self.dismiss((text, result, units))
+        data = NoteInput(text, result, units)
+        if self._submit is not None and (refused := self._submit(data)):
+            self._error(refused)
+            return
+        self.dismiss(data)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -251,33 +439,47 @@ class OrderDetailScreen(Screen):
             return role is Role.UNIT_LIAISON and mine_co and v.status == "办理中"
         return role in DISPATCH_DESK and v.status in ("待派单", "退回审核")
 
+    def _units(self) -> list[tuple[str, int]]:
+        return [(u.name, u.id) for u in sorted(self.services.catalog.units().values(),
+                                               key=lambda u: u.id)]
+
     def action_note(self, kind: str) -> None:
         if not self._note_allowed(kind):
             return
-        units = [(u.name, u.id) for u in sorted(self.services.catalog.units().values(),
-                                                key=lambda u: u.id)]
 
-        def done(data) -> None:
-            if data is None:
-                return
-            text, result, unit_ids = data
+        def submit(data: NoteInput) -> str | None:
+            """Runs while the dialog is open: a refusal is shown there, the note stays typed."""
             orders = self.services.orders
             try:
                 if kind == "contact":
-                    self.current = orders.log_contact(self.operator, self.number, result, text)
+                    self.current = orders.log_contact(self.operator, self.number, data.result,
+                                                      data.text)
                 elif kind == "part":
-                    self.current = orders.submit_part(self.operator, self.number, text)
+                    self.current = orders.submit_part(self.operator, self.number, data.text)
                 else:
                     self.current = orders.record_consultation(self.operator, self.number,
-                                                              unit_ids, text)
+                                                              data.unit_ids, data.text)
+            except StaleOrder as exc:
+                self.current = exc.fresh
+                self.notify(exc.message, title="工单已变化", severity="warning")
+            except ValidationFailed as exc:
+                return exc.message
             except ServiceError as exc:
-                self.notify(exc.message, severity="error")
+                # mostly the order moved on (another status, another unit): show it as it is
+                # now behind the dialog, and keep the note so it can be copied or sent again
+                self._reload_quietly()
+                return exc.message
+            else:
+                self.notify("已登记")
+            return None
+
+        def done(data: NoteInput | None) -> None:
+            if data is None:
                 return
-            self.notify("已登记")
             self._show_order()
             self.refresh_bindings()
 
-        self.app.push_screen(NoteDialog(kind, self.number, units), done)
+        self.app.push_screen(NoteDialog(kind, self.number, self._units(), submit), done)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "note":
@@ -305,6 +507,14 @@ class OrderDetailScreen(Screen):
         self._show_order()
         self.refresh_bindings()
 
+    def _reload_quietly(self) -> None:
+        try:
+            self.current = self.services.orders.show(self.number, viewer=self.operator)
+        except ServiceError:
+            return  # no longer visible to this unit: the screen keeps what it showed
+        self._show_order()
+        self.refresh_bindings()
+
     def _show_order(self) -> None:
         v = self.current
         now = self.services.clock.now()
@@ -316,8 +526,9 @@ class OrderDetailScreen(Screen):
             facts.append("  配合：" + "、".join(v.co_handlers))
         facts.append(f"\n区域：{v.region or '—'}  创建：{v.created_at:%Y-%m-%d %H:%M}  "
                      f"签收时限：{v.sign_by:%Y-%m-%d %H:%M}  ")
-        style = "bold red" if v.due_at < now and v.status in ("待签收", "办理中") else ""
-        facts.append(f"办结时限：{v.due_at:%Y-%m-%d %H:%M}", style=style)
+        facts.append(f"办结时限：{v.due_at:%Y-%m-%d %H:%M}（")
+        facts.append_text(time_left(v.due_at, now, v.status))
+        facts.append("）")
         if v.requested_due_at:
             facts.append(f"  申请延期至：{v.requested_due_at:%Y-%m-%d %H:%M}", style="yellow")
         if v.supervision_level:
@@ -344,8 +555,7 @@ class OrderDetailScreen(Screen):
         action = Action(action_value)
         if self.current is None or action not in allowed_actions(self.current.status, self.operator.role):
             return
-        units = [(u.name, u.id) for u in sorted(self.services.catalog.units().values(),
-                                                key=lambda u: u.id)]
+        units = self._units()
         seen_version = self.current.version
 
         def submit(data: ActionInput) -> str | None:
@@ -354,8 +564,9 @@ class OrderDetailScreen(Screen):
             try:
                 self.current = self.services.orders.act(
                     self.operator, self.number, action, seen_version, data.reason,
-                    lead_unit_id=data.lead_unit_id, new_due_at=data.new_due_at,
-                    satisfaction=data.satisfaction)
+                    lead_unit_id=data.lead_unit_id, co_handler_ids=data.co_handler_ids,
+                    new_due_at=data.new_due_at, satisfaction=data.satisfaction,
+                    ruling=data.ruling)
             except StaleOrder as exc:
                 self.current = exc.fresh
                 self.notify(exc.message, title="工单已变化", severity="warning")
@@ -374,4 +585,23 @@ class OrderDetailScreen(Screen):
             self.refresh_bindings()
 
         needs = transition_for(action, self.current.status, self.operator.role).needs_reason
-        self.app.push_screen(ActionDialog(action, self.current, units, needs, submit), done)
+        co = self._suggested_co_handlers() if action is Action.DISPATCH else ()
+        ticked = tuple(u for u in self.current.co_handler_ids if u != self.current.lead_unit_id) \
+            if action is Action.DISPATCH else ()
+        self.app.push_screen(ActionDialog(action, self.current, units, needs, submit, co, ticked),
+                             done)
+
+    def _suggested_co_handlers(self) -> tuple[int, ...]:
+        """Art. 16(2): the units dispatch proposes as possible co-handlers for the order's
+        category, region, type and urgency; never the lead."""
+        v = self.current
+        ids: list[int] = []
+        if v.category_id is not None:
+            try:
+                proposal = self.services.dispatch.propose(
+                    v.category_id, v.region, v.request_type, v.urgency, self.services.clock.now())
+            except ServiceError:  # e.g. a category without a default lead: no suggestion
+                pass
+            else:
+                ids += [u.id for u in proposal.alternatives]
+        return tuple(u for u in dict.fromkeys(ids) if u != v.lead_unit_id)
