@@ -329,5 +329,5 @@ class OrderService:
             return order.status, order.version
 
 
-__all__ = ["OrderService", "OrderView", "EventView", "StaleOrder", "SATISFACTION", "RULINGS",
+__all__ = ["OrderService", "OrderView", "EventView", "StaleOrder", "SATISFACTION", "RULINGS", "LEAD_ONLY",
            "REASONABLE", "UNREASONABLE", "OrderStatus"]

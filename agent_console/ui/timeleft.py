@@ -22,5 +22,6 @@ def time_left(due_at: datetime, now: datetime, status: str) -> Text:
         return Text(f"超期 {late // 24} 天 {late % 24} 小时" if late >= 24 else f"超期 {late} 小时",
                     style="bold red")
     hours = int(seconds // 3600)
-    return Text(f"剩 {hours // 24} 天 {hours % 24} 小时",
-                style="yellow" if hours < SOON_HOURS else "green")
+    if hours < SOON_HOURS:
+        return Text(f"剩 {hours} 小时" if hours else f"剩 {int(seconds // 60)} 分钟", style="yellow")
+    return Text(f"剩 {hours // 24} 天 {hours % 24} 小时", style="green")

@@ -349,8 +349,35 @@ async def test_the_detail_shows_the_time_left_in_the_list_colours(services, agen
         clock.advance(days=14)
         await pilot.press("r")
         await settle(pilot)
-        assert shown("剩 0 天 8 小时") == "yellow"
+        assert shown("剩 8 小时") == "yellow"
         clock.advance(days=20)
         await pilot.press("r")
         await settle(pilot)
         assert shown("超期 19 天 16 小时") == "bold red"
+
+
+async def test_a_co_handler_is_not_offered_the_lead_units_actions(services, agent):
+    """签收/退回/延期/终止/办结 belong to the lead unit (Art. 16(2), 17, 18)."""
+    number = dispatched(services, agent, co=(MINGREN,))
+    mingren_liaison(services)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "5101", "mingren-2026")
+        await open_first(pilot)
+        hint = str(app.screen.query_one("#order-actions", Static).render())
+        for label in ("办结", "申请退回", "申请延期", "申请终止"):
+            assert label not in hint
+        for key in ("c", "t", "e", "x"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, OrderDetailScreen)  # no dialog opens
+        await pilot.press("p")  # its own part is offered
+        await settle(pilot)
+        assert isinstance(app.screen, NoteDialog)
+    assert services.orders.show(number).status == OrderStatus.IN_PROGRESS
+    lead = make_app(services)
+    async with lead.run_test(size=SIZE) as pilot:
+        await login(pilot, LEAD_LIAISON)
+        await open_first(pilot)
+        hint = str(lead.screen.query_one("#order-actions", Static).render())
+        assert "c 办结" in hint and "e 申请延期" in hint

@@ -21,7 +21,9 @@ def test_overdue_is_red_and_counts_days():
 
 def test_under_a_day_is_yellow_more_is_green():
     soon = time_left(NOW + timedelta(hours=23, minutes=59), NOW, OrderStatus.IN_PROGRESS)
-    assert soon.plain == "剩 0 天 23 小时" and str(soon.style) == "yellow"
+    assert soon.plain == "剩 23 小时" and str(soon.style) == "yellow"
+    last = time_left(NOW + timedelta(minutes=42, seconds=5), NOW, OrderStatus.AWAITING_SIGN)
+    assert last.plain == "剩 42 分钟" and str(last.style) == "yellow"
     later = time_left(NOW + timedelta(days=3, hours=2), NOW, OrderStatus.IN_PROGRESS)
     assert later.plain == "剩 3 天 2 小时" and str(later.style) == "green"
 

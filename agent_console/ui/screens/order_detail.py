@@ -35,6 +35,7 @@ from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.domain.enums import Role
 from agent_console.services.orders import (
     CONTACT_RESULTS,
+    LEAD_ONLY,
     NOTE_LABELS,
     REASONABLE,
     RULINGS,
@@ -489,8 +490,7 @@ class OrderDetailScreen(Screen):
         if self.current is None:
             return False
         wanted = Action(parameters[0])
-        allowed = allowed_actions(self.current.status, self.operator.role)
-        if wanted not in allowed:
+        if wanted not in self._my_actions():
             return False
         # one key may serve several actions (a = approve …): only the one for this status shows
         return True
@@ -547,13 +547,25 @@ class OrderDetailScreen(Screen):
                 ("创建" if e.action == "create" else NOTE_LABELS.get(e.action, e.action))
             table.add_row(f"{e.at:%m-%d %H:%M}", Text(e.actor), label, e.from_status or "",
                           e.to_status or "", Text(e.reason))
-        allowed = allowed_actions(v.status, self.operator.role)
+        allowed = self._my_actions()
         hint = "  ".join(f"{ACTION_KEYS[a]} {a.label}" for a in allowed) or "当前状态下您没有可执行的操作"
         self.query_one("#order-actions", Static).update(Text("可执行：" + hint))
 
+    def _my_actions(self) -> list[Action]:
+        """What this operator may do now: the role's transitions for the status, and for a
+        co-handling unit none of the lead unit's (sign, return, extension, termination,
+        completion)."""
+        v = self.current
+        if v is None:
+            return []
+        allowed = allowed_actions(v.status, self.operator.role)
+        if self.operator.role is Role.UNIT_LIAISON and self.operator.unit_id != v.lead_unit_id:
+            allowed = [a for a in allowed if a not in LEAD_ONLY]
+        return allowed
+
     def action_act(self, action_value: str) -> None:
         action = Action(action_value)
-        if self.current is None or action not in allowed_actions(self.current.status, self.operator.role):
+        if self.current is None or action not in self._my_actions():
             return
         units = self._units()
         seen_version = self.current.version
@@ -573,7 +585,10 @@ class OrderDetailScreen(Screen):
             except ValidationFailed as exc:
                 return exc.message
             except ServiceError as exc:
-                self.notify(exc.message, severity="error")
+                # refused (the order moved on, a rule …): say so in the dialog, keep what was
+                # typed, and bring the screen behind up to date
+                self.action_reload()
+                return exc.message
             else:
                 self.notify(markup=False, message=f"已{action.label}：{self.number}")
             return None
