@@ -155,6 +155,7 @@ class OrderRow:
     sign_by: datetime
     due_at: datetime
     created_by: str
+    supervision_level: int = 0
 
 
 @dataclass(frozen=True)

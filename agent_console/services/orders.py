@@ -35,6 +35,7 @@ RULINGS = (REASONABLE, UNREASONABLE)
 CONTACT_RESULTS = {"reached": "已联系上", "no_answer": "未接通", "refused": "诉求人拒不配合"}
 NOTE_LABELS = {"contact": "联系诉求人", "part": "配合意见", "consult": "协商"}
 MIN_FAILED_CONTACTS = 2
+MAX_SUPERVISION_LEVEL = 3
 REASON_MAX = 1000
 # Actions a liaison may take only for the unit that leads the order.
 LEAD_ONLY = frozenset({Action.SIGN, Action.REQUEST_RETURN, Action.REQUEST_EXTENSION,
@@ -178,6 +179,12 @@ class OrderService:
                                      action=Action.REOPEN.value, from_status=t.target.value,
                                      to_status=reopen.target.value,
                                      reason="回访不满意且诉求合理合法，退回承办单位重新办理（第二十条）"))
+                if action is Action.REJECT_RETURN:
+                    self._auto_supervise(s, order, actor, "申请退回理由不成立，属职责范围内拒不接受"
+                                                          "诉求工单（第十九条第（一）项）")
+                if action is Action.CALLBACK and ruling == REASONABLE:
+                    self._auto_supervise(s, order, actor, "回访不满意且诉求合理合法，依法应当解决的"
+                                                          "诉求未解决（第十九条第（三）项）")
                 s.flush()  # the UPDATE … WHERE version = expected runs here
                 return self._view(s, order) if view else None
         except StaleDataError:
@@ -190,6 +197,15 @@ class OrderService:
         if order.co_handlers:
             text += "；配合：" + "、".join(s.get(Unit, c.unit_id).name for c in order.co_handlers)
         return text
+
+    def _auto_supervise(self, s: Session, order: WorkOrder, actor: OperatorInfo, why: str) -> None:
+        """Art. 19: a supervision notice raised by the rules, in the same transaction."""
+        before = order.supervision_level
+        order.supervision_level = min(before + 1, MAX_SUPERVISION_LEVEL)
+        s.add(OrderEvent(order_id=order.id, at=self._clock.now(), actor_id=actor.id,
+                         action=Action.SUPERVISE.value, from_status=order.status,
+                         to_status=order.status,
+                         reason=f"自动督办：{why}，督办级别 {before}→{order.supervision_level}"))
 
     @staticmethod
     def _check_ruling(satisfaction: str | None, ruling: str | None, reason: str) -> None:
@@ -314,7 +330,7 @@ class OrderService:
             order.satisfaction = None
             self._restart_clock(order, now)
         elif action is Action.SUPERVISE:
-            order.supervision_level += 1
+            order.supervision_level = min(order.supervision_level + 1, MAX_SUPERVISION_LEVEL)
 
     def _restart_clock(self, order: WorkOrder, now: datetime) -> None:
         rule = find_rule(self._reference.deadlines, order.request_type, order.urgency)

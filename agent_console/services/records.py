@@ -32,11 +32,12 @@ class RecordsService:
 
     def orders(self, limit: int = 200, viewer: OperatorInfo | None = None,
                statuses: tuple[str, ...] = (), overdue_at: datetime | None = None,
-               search: str = "") -> list[OrderRow]:
+               search: str = "", supervised: bool = False) -> list[OrderRow]:
         """Newest first. A unit liaison sees only the orders of the unit (lead or co-handler);
         confidential callers' numbers are masked. ``statuses`` filters a queue,
         ``overdue_at`` keeps open orders past their deadline, ``search`` matches the order
-        number, the caller's number or the content."""
+        number, the caller's number or the content; ``supervised`` keeps open orders under
+        supervision (Art. 19), most overdue first."""
         limit = max(1, min(limit, MAX_LIMIT))
         with self._factory() as s:
             stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
@@ -46,6 +47,9 @@ class RecordsService:
                 # most overdue first, straight off the partial index of open orders
                 stmt = select(WorkOrder).where(text(OPEN_STATUS_SQL),
                                                WorkOrder.due_at < overdue_at) \
+                    .order_by(WorkOrder.due_at, WorkOrder.id)
+            if supervised:
+                stmt = select(WorkOrder).where(text(OPEN_STATUS_SQL), WorkOrder.supervision_level > 0) \
                     .order_by(WorkOrder.due_at, WorkOrder.id)
             term = " ".join(search.split())[:60]
             if term:
@@ -61,10 +65,11 @@ class RecordsService:
                 co = select(OrderCoHandler.order_id).where(OrderCoHandler.unit_id == viewer.unit_id)
                 led = s.scalars(stmt.where(WorkOrder.lead_unit_id == viewer.unit_id)).all()
                 helped = s.scalars(stmt.where(WorkOrder.id.in_(co))).all()
-                key = (lambda o: (o.due_at, o.id)) if overdue_at is not None else \
+                key = (lambda o: (o.due_at, o.id)) if overdue_at is not None or supervised else \
                     (lambda o: (o.created_at, o.id))
                 merged = {o.id: o for o in [*led, *helped]}.values()
-                orders = sorted(merged, key=key, reverse=overdue_at is None)[:limit]
+                orders = sorted(merged, key=key,
+                                reverse=overdue_at is None and not supervised)[:limit]
             else:
                 orders = s.scalars(stmt).all()
             units = dict(s.execute(select(Unit.id, Unit.name)).all())
@@ -88,6 +93,7 @@ class RecordsService:
                     category=cats.get(o.category_id), region=o.region, content=o.content,
                     caller_phone=phone, confidential=o.confidential, created_at=o.created_at,
                     sign_by=o.sign_by, due_at=o.due_at, created_by=ops.get(o.created_by_id, ""),
+                    supervision_level=o.supervision_level,
                 ))
             return rows
 

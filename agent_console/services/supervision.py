@@ -1,6 +1,8 @@
-"""Art. 19: tiered supervision. Overdue and unsigned orders are raised automatically (each raise
-an event row), dispatchers raise by hand through the workflow, stale KB articles are listed
-against their units, and units are ranked."""
+"""Art. 19: tiered supervision. Orders past their deadline (19(2)) and orders not signed for in
+time (19(1)) are raised automatically by the scan, each raise an event row; rejected returns
+(19(1)) and reasonable unsatisfied callbacks (19(3)) are raised by the order service as they
+happen; supervisors raise by hand through the workflow. Stale KB articles (19(4)) are listed
+against their units, every notice is listed per unit, and units are ranked."""
 
 from __future__ import annotations
 
@@ -38,6 +40,19 @@ class ScanReport:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """One supervision notice (a supervise event) against a unit's order."""
+
+    at: datetime
+    unit: str
+    number: str
+    status: str
+    level: int  # the order's supervision level now
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class UnitStanding:
     unit: str
     open_orders: int
@@ -47,6 +62,7 @@ class UnitStanding:
     satisfied: int
     called_back: int
     stale_articles: int
+    unit_id: int | None = None
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -82,7 +98,8 @@ class SupervisionService:
         return op.id
 
     def scan(self, actor: OperatorInfo | None = None) -> ScanReport:
-        """Raise every overdue open order to the level its lateness calls for."""
+        """Raise every overdue open order to the level its lateness calls for, and every order
+        still unsigned after its sign-for deadline to level 1."""
         if actor is not None and actor.role not in SUPERVISION_DESK:
             raise PermissionDenied("只有督办员可以执行督办扫描")
         now = self._clock.now()
@@ -109,16 +126,39 @@ class SupervisionService:
                 break
             last_id = rows[-1].id
             scanned += len(rows)
-            ids = [r.id for r in rows]
-            try:
-                raised += self._raise(ids, now, actor)  # the whole batch in one transaction
-            except StaleDataError:
-                for order_id in ids:  # someone acted meanwhile: one by one, skip the busy ones
-                    try:
-                        raised += self._raise([order_id], now, actor)
-                    except StaleDataError:
-                        busy += 1
+            r, b = self._raise_batch([r.id for r in rows], now, actor)
+            raised, busy = raised + r, busy + b
+        last_id = 0
+        while True:  # Art. 19(1): not signed for by the sign-for deadline
+            with self._factory() as s:
+                ids = list(s.scalars(
+                    select(WorkOrder.id)
+                    .where(WorkOrder.status == OrderStatus.AWAITING_SIGN.value,
+                           WorkOrder.sign_by < now, WorkOrder.supervision_level == 0,
+                           WorkOrder.id > last_id)
+                    .order_by(WorkOrder.id).limit(SCAN_BATCH)))
+            if not ids:
+                break
+            last_id = ids[-1]
+            scanned += len(ids)
+            r, b = self._raise_batch(ids, now, actor)
+            raised, busy = raised + r, busy + b
         return ScanReport(scanned, raised, busy)
+
+    def _raise_batch(self, ids: list[int], now: datetime,
+                     actor: OperatorInfo | None) -> tuple[int, int]:
+        """(raised, skipped because busy): the whole batch in one transaction, or one by one
+        when someone acted on one of them meanwhile."""
+        try:
+            return self._raise(ids, now, actor), 0
+        except StaleDataError:
+            raised = busy = 0
+            for order_id in ids:
+                try:
+                    raised += self._raise([order_id], now, actor)
+                except StaleDataError:
+                    busy += 1
+            return raised, busy
 
     def _raise(self, ids: list[int], now: datetime, actor: OperatorInfo | None) -> int:
         done = 0
@@ -127,18 +167,26 @@ class SupervisionService:
             for order in s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))):
                 if order.status not in {st.value for st in OPEN_ORDER_STATUSES}:
                     continue
-                wanted = tier_for(now - order.due_at)
+                late = now - order.due_at
+                wanted = tier_for(late) if late >= timedelta(0) else 0
+                unsigned = order.status == OrderStatus.AWAITING_SIGN.value and order.sign_by < now
+                if unsigned:
+                    wanted = max(wanted, 1)
                 if order.supervision_level >= wanted:
                     continue
                 before = order.supervision_level
                 order.supervision_level = wanted
-                late = now - order.due_at
+                if late >= timedelta(0):
+                    why = (f"自动督办：超出办理时限{late.days}天{late.seconds // 3600}小时"
+                           f"未办结（第十九条第（二）项）")
+                else:
+                    slow = now - order.sign_by
+                    why = (f"自动督办：超过签收时限{slow.days * 24 + slow.seconds // 3600}小时"
+                           f"仍未签收（第十九条第（一）项）")
                 s.add(OrderEvent(
                     order_id=order.id, at=now, actor_id=actor_id,
                     action=Action.SUPERVISE.value, from_status=order.status,
-                    to_status=order.status,
-                    reason=(f"自动督办：超出办理时限{late.days}天{late.seconds // 3600}小时"
-                            f"未办结（第十九条第（二）项），督办级别 {before}→{wanted}"),
+                    to_status=order.status, reason=f"{why}，督办级别 {before}→{wanted}",
                 ))
                 done += 1
             s.flush()
@@ -174,12 +222,35 @@ class SupervisionService:
             standings.append(UnitStanding(names.get(unit_id, str(unit_id)), int(open_n or 0),
                                           int(overdue or 0), int(supervised or 0),
                                           int(completed or 0), int(satisfied or 0),
-                                          int(called or 0), int(stale.get(unit_id, 0))))
+                                          int(called or 0), int(stale.get(unit_id, 0)), unit_id))
         for unit_id, count in stale.items():
             if unit_id is not None and unit_id not in seen:
                 standings.append(UnitStanding(names.get(unit_id, str(unit_id)), 0, 0, 0, 0, 0, 0,
-                                              int(count)))
+                                              int(count), unit_id))
         return sorted(standings, key=lambda u: u.score, reverse=True)
+
+    def notices(self, unit_id: int | None = None, limit: int = 200,
+                viewer: OperatorInfo | None = None) -> list[Notice]:
+        """Supervision notices, newest first: all units, or one unit's (its led orders).
+        A unit liaison sees only the notices of the own unit."""
+        if viewer is not None and viewer.role is Role.UNIT_LIAISON:
+            unit_id = viewer.unit_id
+            if unit_id is None:
+                raise PermissionDenied("该账号未绑定承办单位，无法查看督办通知")
+        with self._factory() as s:
+            stmt = (select(OrderEvent.at, Unit.name, WorkOrder.number, WorkOrder.status,
+                           WorkOrder.supervision_level, OrderEvent.reason, Operator.staff_no,
+                           Operator.name)
+                    .join(WorkOrder, WorkOrder.id == OrderEvent.order_id)
+                    .join(Unit, Unit.id == WorkOrder.lead_unit_id)
+                    .join(Operator, Operator.id == OrderEvent.actor_id)
+                    .where(OrderEvent.action == Action.SUPERVISE.value))
+            if unit_id is not None:
+                stmt = stmt.where(WorkOrder.lead_unit_id == unit_id)
+            rows = s.execute(stmt.order_by(OrderEvent.at.desc(), OrderEvent.id.desc())
+                             .limit(max(1, min(limit, 1000)))).all()
+        return [Notice(at, unit, number, status, level, reason or "", f"{no} {name}")
+                for at, unit, number, status, level, reason, no, name in rows]
 
     def stale_articles(self) -> list[tuple[str, str, str, datetime]]:
         """Art. 19(4): (unit, article id, title, valid until) past their validity."""

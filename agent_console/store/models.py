@@ -154,6 +154,7 @@ class WorkOrder(Base):
         Index("ix_order_created", "created_at"),
         Index("ix_order_lead_created", "lead_unit_id", "created_at"),
         Index("ix_order_status_created", "status", "created_at"),
+        Index("ix_order_status_sign", "status", "sign_by"),
         # Overdue lists and the supervision scan read only open orders, oldest deadline first.
         Index("ix_order_open_due", "due_at",
               sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),
@@ -197,7 +198,8 @@ class OrderCoHandler(Base):
 
 class OrderEvent(Base):
     __tablename__ = "order_events"
-    __table_args__ = (Index("ix_event_order_at", "order_id", "at"),)
+    __table_args__ = (Index("ix_event_order_at", "order_id", "at"),
+                      Index("ix_event_action_at", "action", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
     at: Mapped[datetime] = mapped_column(DateTime)

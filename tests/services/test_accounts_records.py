@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from agent_console.domain.enums import Role
+from agent_console.domain.workflow import Action
 from agent_console.services.dispatch import next_order_number
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.store.engine import make_session_factory
@@ -88,3 +89,21 @@ def test_seed_is_idempotent(services, settings):
     services.catalog._categories = None
     assert {c.path for c in services.catalog.categories().values()} == before
     assert len(services.catalog.articles()) == report.articles
+
+
+def test_supervised_queue_lists_open_orders_under_supervision(services, agent, clock):
+    cat = category_id(services, HEATING_PATH)
+    lead = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT).lead
+    numbers = [services.intake.create_work_order(
+        agent, draft(category_id=cat, region="科尔沁区", request_type="投诉"), FROZEN_AT,
+        lead.id).order_number for _ in range(2)]
+    assert services.records.orders(supervised=True) == []
+    liaison = services.accounts.authenticate("5001", "demo")
+    _, version = services.orders.status_of(numbers[0])
+    services.orders.act(liaison, numbers[0], Action.SIGN, version)  # signed in time
+    clock.advance(hours=3)
+    services.supervision.scan()
+    rows = services.records.orders(supervised=True)
+    assert [r.number for r in rows] == [numbers[1]] and rows[0].supervision_level == 1
+    assert [r.number for r in services.records.orders(supervised=True, viewer=liaison)] == \
+        [numbers[1]]

@@ -59,10 +59,12 @@ def test_full_life_with_events(services, order, liaison, dispatcher, callback, c
     assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
     assert view.due_at > FROZEN_AT + timedelta(hours=3)
     actions = [e.action for e in view.events]
-    assert actions == ["create", "sign", "complete", "callback", "reopen"]
+    assert actions == ["create", "sign", "complete", "callback", "reopen", "supervise"]
     assert view.events[3].reason == "满意度：不满意；裁定：诉求合理合法；室温仍低于18℃"
     assert (view.events[4].from_status, view.events[4].to_status) == ("已回访", "办理中")
     assert "第二十条" in view.events[4].reason
+    # Art. 19(3): a lawful request left unresolved raises a supervision notice at once
+    assert view.supervision_level == 1 and "第十九条第（三）项" in view.events[5].reason
     assert all(e.actor for e in view.events)
 
 

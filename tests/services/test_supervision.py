@@ -60,3 +60,52 @@ def test_ranking_and_stale_articles(services, agent, clock):
     stale = services.supervision.stale_articles()
     assert stale and all(valid < clock.now().date() for *_x, valid in stale)
     assert any(u.stale_articles for u in ranking)
+
+
+def _act(services, who, number, action, reason="", **kw):
+    _, version = services.orders.status_of(number)
+    return services.orders.act(who, number, action, version, reason, **kw)
+
+
+def test_unsigned_past_the_sign_for_deadline_is_raised_once(services, agent, clock):
+    number = make_order(services, agent)
+    view = services.orders.show(number)
+    clock.advance(hours=3)  # sign-for deadline (2 working hours) passed, due date not yet
+    assert clock.now() > view.sign_by and clock.now() < view.due_at
+    assert services.supervision.scan().raised == 1
+    view = services.orders.show(number)
+    assert view.supervision_level == 1
+    assert "仍未签收（第十九条第（一）项），督办级别 0→1" in view.events[-1].reason
+    assert services.supervision.scan().raised == 0  # once
+    from agent_console.domain.workflow import Action
+
+    liaison = services.accounts.authenticate("5001", "demo")
+    _act(services, liaison, number, Action.SIGN)  # signed late: nothing more to raise
+    assert services.supervision.scan().raised == 0
+
+
+def test_rejected_return_raises_a_notice_and_notices_are_listed_per_unit(services, agent, clock):
+    from agent_console.domain.workflow import Action
+
+    number = make_order(services, agent)
+    other = make_order(services, agent, phone="13800001111")
+    liaison = services.accounts.authenticate("5001", "demo")
+    dispatcher = services.accounts.authenticate("3001", "demo")
+    _act(services, liaison, number, Action.REQUEST_RETURN, "不属本公司供热范围")
+    view = _act(services, dispatcher, number, Action.REJECT_RETURN, "属供热公司职责范围")
+    assert view.status == "办理中" and view.supervision_level == 1
+    assert [e.action for e in view.events][-2:] == ["reject_return", "supervise"]
+    assert "第十九条第（一）项" in view.events[-1].reason
+    clock.advance(hours=1)
+    supervisor = services.accounts.authenticate("3003", "demo")
+    _act(services, supervisor, other, Action.SUPERVISE, "人工督办：诉求人多次来电催办")
+    notices = services.supervision.notices()
+    assert [n.number for n in notices] == [other, number]  # newest first
+    assert notices[0].actor == "3003 周建军" and notices[0].reason == "人工督办：诉求人多次来电催办"
+    unit = services.catalog.unit_by_code("heat_city")
+    assert len(services.supervision.notices(unit_id=unit.id)) == 2
+    assert services.supervision.notices(unit_id=services.catalog.unit_by_code("zjj").id) == []
+    # a liaison sees only the own unit's notices, whatever it asks for
+    assert len(services.supervision.notices(unit_id=None, viewer=liaison)) == 2
+    ranking = {u.unit: u for u in services.supervision.ranking()}
+    assert ranking[unit.name].unit_id == unit.id and ranking[unit.name].supervised == 2

@@ -71,8 +71,8 @@ async def test_liaison_signs_and_completes_then_centre_reopens(services, agent):
         view = services.orders.show(number)
         # Art. 20: reasonable and lawful → back to the unit at once, with a new deadline
         assert view.status == OrderStatus.IN_PROGRESS and view.reopen_count == 1
-        assert [e.action for e in view.events][-2:] == ["callback", "reopen"]
-        assert view.events[-2].reason == "满意度：不满意；裁定：诉求合理合法；室温仍然偏低"
+        assert [e.action for e in view.events][-3:] == ["callback", "reopen", "supervise"]
+        assert view.events[-3].reason == "满意度：不满意；裁定：诉求合理合法；室温仍然偏低"
 
 
 async def test_unsatisfied_callback_needs_a_ruling(services, agent):
@@ -232,3 +232,44 @@ async def test_unclear_ownership_goes_to_the_dispatch_queue_and_is_dispatched(se
     view = services.orders.show(number)
     assert view.status == OrderStatus.AWAITING_SIGN
     assert [e.action for e in view.events] == ["create", "consult", "dispatch"]
+
+
+async def test_supervision_notices_per_unit_and_the_units_supervised_queue(services, agent, clock):
+    from agent_console.ui.screens.supervision import SupervisionScreen
+
+    number = make_order(services, agent)
+    make_order(services, agent)  # a second order of the same unit
+    clock.advance(hours=3)  # both past the sign-for deadline: Art. 19(1)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3003")
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, SupervisionScreen)
+        await pilot.press("u")
+        await settle(pilot)
+        ranking = app.screen.query_one("#ranking", DataTable)
+        heat_row = next(i for i in range(ranking.row_count)
+                        if "城区集中供热" in str(ranking.get_row_at(i)[1]))
+        ranking.move_cursor(row=heat_row)
+        await settle(pilot)
+        assert "督办通知：通辽市城区集中供热公司（2 条" in screen_text(app)
+        notices = app.screen.query_one("#notices", DataTable)
+        assert notices.row_count == 2
+        assert "仍未签收（第十九条第（一）项）" in str(notices.get_row_at(0)[4])
+        await pilot.press("tab")  # to the notices
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderDetailScreen)
+    liaison = make_app(services)
+    async with liaison.run_test(size=SIZE) as pilot:
+        await login(pilot, "5001")
+        await pilot.press("7")  # 被督办
+        await settle(pilot)
+        assert "被督办：工单 2 件" in screen_text(liaison)
+        table = liaison.screen.query_one("#orders", DataTable)
+        assert str(table.get_row_at(0)[-1]) == "1 级"
+        await pilot.press("1")  # 全部: the column shows on every list
+        await settle(pilot)
+        assert {str(table.get_row_at(i)[-1]) for i in range(table.row_count)} == {"1 级"}
+    assert services.orders.show(number).supervision_level == 1

@@ -204,9 +204,12 @@ async def test_return_rejected_goes_back_to_the_unit_with_the_reason(services, a
         await settle(pilot)
         view = services.orders.show(number)
         assert view.status == OrderStatus.IN_PROGRESS
-        last = view.events[-1]
+        last, notice = view.events[-2:]
         assert (last.action, last.from_status, last.to_status, last.reason) == \
             ("reject_return", "退回审核", "办理中", reject)
+        # Art. 19(1): refusing an order within the unit's remit raises a supervision notice
+        assert notice.action == "supervise" and "第十九条第（一）项" in notice.reason
+        assert view.supervision_level == 1
         text = screen_text(centre)
         assert f"{number}  办理中" in text and "a 同意退回" not in text
         await pilot.press("escape")
@@ -219,7 +222,7 @@ async def test_return_rejected_goes_back_to_the_unit_with_the_reason(services, a
         assert f"办理中：工单 1 件（{UNIT}）" in await queue(pilot, "3")
         await open_first(pilot)
         rows = timeline(unit)
-        assert "驳回退回" in rows[-1] and reject in rows[-1]
+        assert "驳回退回" in rows[-2] and reject in rows[-2] and "督办" in rows[-1]
         assert "t 申请退回" in screen_text(unit)  # may ask again, with better grounds
 
 
@@ -403,13 +406,13 @@ async def test_review_dialog_refuses_bad_reasons_and_stores_odd_text_verbatim(se
         assert app.is_running  # the [@click=…] in the reason did not become an action
         view = services.orders.show(number)
         assert view.status == OrderStatus.IN_PROGRESS
-        assert (view.events[-1].action, view.events[-1].reason) == ("reject_return", odd)
+        assert (view.events[-2].action, view.events[-2].reason) == ("reject_return", odd)
         table = app.screen.query_one("#order-events", DataTable)
-        assert table.get_row_at(table.row_count - 1)[-1].plain == odd  # shown as typed
+        assert table.get_row_at(table.row_count - 2)[-1].plain == odd  # shown as typed
         assert f"已驳回退回：{number}" in notices(app)
         await pilot.press("r")  # a reload reads it back from the database the same way
         await settle(pilot)
-        assert table.get_row_at(table.row_count - 1)[-1].plain == odd
+        assert table.get_row_at(table.row_count - 2)[-1].plain == odd
         assert app.is_running
 
 

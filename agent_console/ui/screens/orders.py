@@ -21,18 +21,25 @@ from agent_console.ui.widgets.header import ConsoleHeader
 
 
 S = OrderStatus
+SUPERVISED = "supervised"  # queue marker: open orders under supervision (Art. 19)
 CENTRE_QUEUES = (
     ("全部", ()), ("待派单", (S.AWAITING_DISPATCH,)), ("退回审核", (S.RETURN_REVIEW,)),
     ("延期审核", (S.EXTENSION_REVIEW,)), ("终止审核", (S.TERMINATION_REVIEW,)),
-    ("待回访", (S.COMPLETED,)), ("超期", None),
+    ("待回访", (S.COMPLETED,)), ("超期", None), ("被督办", SUPERVISED),
 )
 HOME_QUEUE = {Role.CALLBACK: 5, Role.SUPERVISOR: 6}
 SCAN_SECONDS = 300.0
 UNIT_QUEUES = (
     ("全部", ()), ("待签收", (S.AWAITING_SIGN,)), ("办理中", (S.IN_PROGRESS,)),
     ("审核中", (S.RETURN_REVIEW, S.EXTENSION_REVIEW, S.TERMINATION_REVIEW)),
-    ("已办结", (S.COMPLETED, S.CALLED_BACK)), ("超期", None),
+    ("已办结", (S.COMPLETED, S.CALLED_BACK)), ("超期", None), ("被督办", SUPERVISED),
 )
+
+
+def supervision_text(level: int) -> Text:
+    if not level:
+        return Text("—", style="dim")
+    return Text(f"{level} 级", style="bold red" if level >= 2 else "yellow")
 
 
 class OrdersScreen(Screen):
@@ -43,7 +50,7 @@ class OrdersScreen(Screen):
         Binding("slash", "search", "搜索", id="orders_search"),
         Binding("k", "supervision", "督办/排名", id="orders_supervision"),
         *[Binding(str(i), f"queue({i - 1})", show=False, id=f"orders_queue_{i}")
-          for i in range(1, 8)],
+          for i in range(1, 9)],
     ]
 
     def __init__(self, services, operator: OperatorInfo) -> None:
@@ -71,7 +78,8 @@ class OrdersScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#orders", DataTable)
-        table.add_columns("工单号", "状态", "牵头单位", "类型", "区域", "创建时间", "办理时限", "剩余")
+        table.add_columns("工单号", "状态", "牵头单位", "类型", "区域", "创建时间", "办理时限", "剩余",
+                          "督办")
         self.action_refresh()
         self.set_focus(table)
         if self.operator.role in SUPERVISION_DESK:
@@ -141,8 +149,10 @@ class OrdersScreen(Screen):
         try:
             self._rows = self.services.records.orders(
                 limit=500, viewer=self.operator,
-                statuses=tuple(st.value for st in statuses) if statuses else (),
-                overdue_at=now if statuses is None else None, search=self._search)
+                statuses=tuple(st.value for st in statuses)
+                if statuses and statuses != SUPERVISED else (),
+                overdue_at=now if statuses is None else None, search=self._search,
+                supervised=statuses == SUPERVISED)
         except ServiceError as exc:
             self.query_one("#orders-status", Static).update(Text(exc.message, style="red"))
             return
@@ -152,7 +162,8 @@ class OrdersScreen(Screen):
         for row in self._rows:
             table.add_row(row.number, row.status, Text(row.lead_unit), row.request_type,
                           row.region or "", f"{row.created_at:%m-%d %H:%M}",
-                          f"{row.due_at:%m-%d %H:%M}", time_left(row.due_at, now, row.status), key=row.number)
+                          f"{row.due_at:%m-%d %H:%M}", time_left(row.due_at, now, row.status),
+                          supervision_text(row.supervision_level), key=row.number)
         scope = f"（{self.operator.unit_name}）" if self.operator.unit_name else ""
         found = f"，搜索“{self._search}”" if self._search.strip() else ""
         self.query_one("#orders-status", Static).update(

@@ -1,8 +1,10 @@
-"""Art. 19 for the hotline centre: unit ranking, supervision notices and stale KB articles."""
+"""Art. 19 for the hotline centre: unit ranking, each unit's supervision notices, stale KB
+articles. Enter on a notice opens its order."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError
+from agent_console.ui.screens.orders import supervision_text
 from agent_console.ui.widgets.header import ConsoleHeader
 
 
@@ -25,6 +28,8 @@ class SupervisionScreen(Screen):
         super().__init__()
         self.services = services
         self.operator = operator
+        self._ranking: list = []
+        self._notices: list = []
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.operator, self.services.clock, "分级督办", id="header")
@@ -33,6 +38,8 @@ class SupervisionScreen(Screen):
             yield Static(Text("承办单位排名（按时办结、满意度、督办与知识库更新）", style="bold"),
                          classes="pane-title")
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="notices-title", classes="pane-title")
+            yield DataTable(id="notices", cursor_type="row", zebra_stripes=True)
             yield Static(Text("知识库过期条目（第十九条第（四）项）", style="bold"), classes="pane-title")
             yield DataTable(id="stale", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -41,6 +48,8 @@ class SupervisionScreen(Screen):
         self.query_one("#ranking", DataTable).add_columns(
             "名次", "承办单位", "在办", "超期", "被督办", "已办结", "满意率", "过期知识", "得分")
         self.query_one("#stale", DataTable).add_columns("责任单位", "编号", "标题", "有效期至")
+        self.query_one("#notices", DataTable).add_columns(
+            "时间", "工单号", "当前状态", "当前级别", "督办事由", "操作人")
         self.action_reload()
         self.set_focus(self.query_one("#ranking", DataTable))
 
@@ -48,18 +57,40 @@ class SupervisionScreen(Screen):
         self.dismiss(None)
 
     def action_scan(self) -> None:
+        self.query_one("#supervision-status", Static).update(Text("正在执行督办扫描…", style="yellow"))
+        self._scan()
+
+    @work(thread=True, exclusive=True, group="supervision-scan")
+    def _scan(self) -> None:
+        """The first scan of a large backlog takes a while: off the UI thread."""
         try:
             report = self.services.supervision.scan(actor=self.operator)
         except ServiceError as exc:
-            self.notify(exc.message, severity="error")
+            self.app.call_from_thread(self.notify, exc.message, severity="error")
             return
-        self.notify(markup=False, message=f"扫描超期工单 {report.scanned} 件，提升督办级别 {report.raised} 件"
-                    + (f"，{report.skipped_busy} 件正被他人处理，下次再扫" if report.skipped_busy else ""))
-        self.action_reload()
+        message = f"扫描工单 {report.scanned} 件，提升督办级别 {report.raised} 件" + (
+            f"，{report.skipped_busy} 件正被他人处理，下次再扫" if report.skipped_busy else "")
+        self.app.call_from_thread(self.notify, message)
+        self.app.call_from_thread(self.action_reload)
 
     def action_reload(self) -> None:
-        ranking = self.services.supervision.ranking()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="supervision-load")
+    def _load(self) -> None:
+        """The ranking aggregates every order: read in a worker, the screen stays live."""
+        try:
+            ranking = self.services.supervision.ranking()
+            stale = self.services.supervision.stale_articles()
+        except ServiceError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        self.app.call_from_thread(self._fill, ranking, stale)
+
+    def _fill(self, ranking: list, stale: list) -> None:
+        self._ranking = ranking
         table = self.query_one("#ranking", DataTable)
+        row = table.cursor_row
         table.clear()
         for i, u in enumerate(ranking, 1):
             rate = f"{u.satisfaction_rate:.0%}" if u.satisfaction_rate is not None else "—"
@@ -67,10 +98,52 @@ class SupervisionScreen(Screen):
                           Text(str(u.overdue), style="bold red" if u.overdue else ""),
                           str(u.supervised), str(u.completed), rate, str(u.stale_articles),
                           f"{u.score:.1f}")
-        stale = self.services.supervision.stale_articles()
+        if ranking and row:
+            table.move_cursor(row=min(row, len(ranking) - 1))
         st = self.query_one("#stale", DataTable)
         st.clear()
         for unit, art_id, title, valid in stale:
             st.add_row(Text(unit), art_id, Text(title), f"{valid:%Y-%m-%d}")
         self.query_one("#supervision-status", Static).update(
-            Text(f"承办单位 {len(ranking)} 个；过期知识库条目 {len(stale)} 条；按 u 执行督办扫描"))
+            Text(f"承办单位 {len(ranking)} 个；过期知识库条目 {len(stale)} 条；按 u 执行督办扫描，"
+                 f"Tab 切换到督办通知，Enter 打开工单"))
+        self._show_notices()
+
+    @on(DataTable.RowHighlighted, "#ranking")
+    def _show_notices(self) -> None:
+        """The highlighted unit's supervision notices, newest first (Art. 19)."""
+        table = self.query_one("#ranking", DataTable)
+        row = table.cursor_row
+        unit = self._ranking[row] if self._ranking and row is not None and \
+            0 <= row < len(self._ranking) else None
+        self._load_notices(unit)
+
+    @work(thread=True, exclusive=True, group="supervision-notices")
+    def _load_notices(self, unit) -> None:
+        try:
+            notices = self.services.supervision.notices(
+                unit_id=unit.unit_id if unit else None, limit=200)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        self.app.call_from_thread(self._fill_notices, unit, notices)
+
+    def _fill_notices(self, unit, notices: list) -> None:
+        self._notices = notices
+        name = unit.unit if unit else "全部单位"
+        self.query_one("#notices-title", Static).update(
+            Text(f"督办通知：{name}（{len(notices)} 条，最新在前）", style="bold"))
+        table = self.query_one("#notices", DataTable)
+        table.clear()
+        for n in notices:
+            table.add_row(f"{n.at:%m-%d %H:%M}", n.number, n.status, supervision_text(n.level),
+                          Text(n.reason), Text(n.actor))
+
+    @on(DataTable.RowSelected, "#notices")
+    def _open_notice(self, event: DataTable.RowSelected) -> None:
+        from agent_console.ui.screens.order_detail import OrderDetailScreen
+
+        if 0 <= event.cursor_row < len(self._notices):
+            number = self._notices[event.cursor_row].number
+            self.app.push_screen(OrderDetailScreen(self.services, self.operator, number),
+                                 lambda _r: self.action_reload())
