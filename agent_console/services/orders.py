@@ -32,6 +32,9 @@ SATISFACTION = ("满意", "基本满意", "不满意")
 # Art. 20: an unsatisfied caller's request is ruled on; a reasonable, lawful one is reopened.
 REASONABLE, UNREASONABLE = "合理合法", "不合理或不合法"
 RULINGS = (REASONABLE, UNREASONABLE)
+# Art. 18(3), (5): a unit completing an order reports how it ended and the caller's own view.
+RESOLUTIONS = ("已解决", "暂时无法解决，已向诉求人解释")
+CALLER_VIEWS = ("满意", "基本满意", "不满意", "未表态")
 CONTACT_RESULTS = {"reached": "已联系上", "no_answer": "未接通", "refused": "诉求人拒不配合"}
 NOTE_LABELS = {"contact": "联系诉求人", "part": "配合意见", "consult": "协商"}
 MIN_FAILED_CONTACTS = 2
@@ -132,11 +135,13 @@ class OrderService:
             reason: str = "", *, lead_unit_id: int | None = None,
             co_handler_ids: tuple[int, ...] = (), new_due_at: datetime | None = None,
             satisfaction: str | None = None, ruling: str | None = None,
+            resolution: str | None = None, caller_view: str | None = None,
             view: bool = True) -> OrderView | None:
         """One transition. ``expected_version`` is the version the actor was looking at.
 
         A callback with 不满意 needs a ``ruling`` (Art. 20): 合理合法 reopens the order to the
-        unit with a new deadline in the same transaction; 不合理或不合法 needs the reason."""
+        unit with a new deadline in the same transaction; 不合理或不合法 needs the reason.
+        Completing needs the ``resolution`` and the caller's view (Art. 18(3), (5))."""
         if msg := check_text("理由", reason, max_len=REASON_MAX, allow_newlines=True):
             raise ValidationFailed({"reason": msg})
         try:
@@ -158,6 +163,12 @@ class OrderService:
                 self._check_evidence(s, order, action)
                 if action is Action.CALLBACK:
                     self._check_ruling(satisfaction, ruling, reason)
+                if action is Action.COMPLETE:
+                    if resolution not in RESOLUTIONS:
+                        raise ValidationFailed({"resolution": "请选择办理结果：已解决或暂时无法解决"})
+                    if caller_view not in CALLER_VIEWS:
+                        raise ValidationFailed({"caller_view": "请选择诉求人对办理结果的意见"
+                                                               "（第十八条第（三）项）"})
                 self._apply(s, order, action, lead_unit_id, co_handler_ids, new_due_at,
                             satisfaction)
                 before = order.status
@@ -168,6 +179,8 @@ class OrderService:
                     detail = f"满意度：{satisfaction}{ruled}" + (f"；{detail}" if detail else "")
                 if action is Action.DISPATCH:
                     detail = self._dispatched_to(s, order) + (f"；{detail}" if detail else "")
+                if action is Action.COMPLETE:
+                    detail = f"办理结果：{resolution}；诉求人意见：{caller_view}；{detail}"
                 s.add(OrderEvent(order_id=order.id, at=self._clock.now(), actor_id=actor.id,
                                  action=action.value, from_status=before,
                                  to_status=t.target.value, reason=detail))
@@ -346,4 +359,5 @@ class OrderService:
 
 
 __all__ = ["OrderService", "OrderView", "EventView", "StaleOrder", "SATISFACTION", "RULINGS", "LEAD_ONLY",
+           "RESOLUTIONS", "CALLER_VIEWS",
            "REASONABLE", "UNREASONABLE", "OrderStatus"]

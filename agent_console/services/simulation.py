@@ -16,7 +16,7 @@ from agent_console.domain.intake import IntakeDraft
 from agent_console.domain.workflow import Action
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError
-from agent_console.services.orders import REASONABLE, UNREASONABLE
+from agent_console.services.orders import CALLER_VIEWS, REASONABLE, UNREASONABLE
 
 S = OrderStatus
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文包"
@@ -256,8 +256,16 @@ class Simulator:
                         helper = self._liaison(co_unit)
                         self._note(lambda h=helper: self.s.orders.submit_part(
                             h, number, "本单位职责部分已办理完毕，意见已反馈牵头单位"))
-                    self._act(number, liaison, Action.COMPLETE,
-                              "已联系诉求人并现场处理，向诉求人反馈了办理结果，诉求人表示认可")
+                    if rng.random() < 0.9:
+                        self._act(number, liaison, Action.COMPLETE,
+                                  "已联系诉求人并现场处理，向诉求人反馈了办理结果",
+                                  resolution="已解决",
+                                  caller_view=rng.choices(CALLER_VIEWS, [70, 18, 7, 5])[0])
+                    else:  # Art. 18(5): held up by circumstances, explained to the caller
+                        self._act(number, liaison, Action.COMPLETE,
+                                  "受施工季节限制暂无法整改，已向诉求人解释并告知计划",
+                                  resolution="暂时无法解决，已向诉求人解释",
+                                  caller_view=rng.choice(("基本满意", "不满意", "未表态")))
             elif status == S.EXTENSION_REVIEW:
                 action = Action.APPROVE_EXTENSION if p < 0.7 else Action.REJECT_EXTENSION
                 self._act(number, self.dispatcher, action,

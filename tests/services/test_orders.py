@@ -39,6 +39,9 @@ def callback(services):
     return services.accounts.authenticate("3002", "demo")
 
 
+DONE = {"resolution": "已解决", "caller_view": "满意"}  # Art. 18(3) on completion
+
+
 def act(services, who, number, action, reason="", **kw):
     _, version = services.orders.status_of(number)
     return services.orders.act(who, number, action, version, reason, **kw)
@@ -48,7 +51,12 @@ def test_full_life_with_events(services, order, liaison, dispatcher, callback, c
     view = act(services, liaison, order, Action.SIGN)
     assert view.status == OrderStatus.IN_PROGRESS
     clock.advance(hours=3)
-    view = act(services, liaison, order, Action.COMPLETE, "已上门测温并调整阀门，诉求人认可")
+    with pytest.raises(ValidationFailed, match="诉求人对办理结果的意见"):
+        act(services, liaison, order, Action.COMPLETE, "已上门测温", resolution="已解决")
+    with pytest.raises(ValidationFailed, match="办理结果"):
+        act(services, liaison, order, Action.COMPLETE, "已上门测温", caller_view="满意")
+    view = act(services, liaison, order, Action.COMPLETE, "已上门测温并调整阀门，诉求人认可", **DONE)
+    assert view.events[-1].reason == "办理结果：已解决；诉求人意见：满意；已上门测温并调整阀门，诉求人认可"
     with pytest.raises(PermissionDenied, match="派单员无权对工单回访"):
         act(services, dispatcher, order, Action.CALLBACK, satisfaction="满意")
     with pytest.raises(ValidationFailed, match="请裁定诉求是否合理合法"):
@@ -71,7 +79,7 @@ def test_full_life_with_events(services, order, liaison, dispatcher, callback, c
 def test_unreasonable_ruling_needs_a_reason_and_keeps_the_order_closed(services, order, liaison,
                                                                          callback):
     act(services, liaison, order, Action.SIGN)
-    act(services, liaison, order, Action.COMPLETE, "已答复：该诉求超出供热合同约定")
+    act(services, liaison, order, Action.COMPLETE, "已答复：该诉求超出供热合同约定", **DONE)
     with pytest.raises(ValidationFailed, match="须说明理由"):
         act(services, callback, order, Action.CALLBACK, satisfaction="不满意", ruling="不合理或不合法")
     with pytest.raises(ValidationFailed, match="只有不满意"):
@@ -97,7 +105,7 @@ def test_extension_moves_deadline_only_when_approved(services, order, liaison, d
 
 def test_refusals_name_the_reason(services, order, liaison, dispatcher, agent):
     with pytest.raises(PermissionDenied, match="不能"):
-        act(services, liaison, order, Action.COMPLETE, "x")  # not signed yet
+        act(services, liaison, order, Action.COMPLETE, "x", **DONE)  # not signed yet
     with pytest.raises(PermissionDenied, match="无权"):
         act(services, agent, order, Action.SIGN)
     with pytest.raises(ValidationFailed):
@@ -171,11 +179,11 @@ def test_co_handlers_parts_before_completion(services, agent, dispatcher):
     act(services, lead, number, Action.SIGN)
     services.orders.log_contact(helper, number, "reached", "配合单位也联系了诉求人")
     with pytest.raises(ValidationFailed, match="配合单位尚未提交"):
-        act(services, lead, number, Action.COMPLETE, "处理完毕")
+        act(services, lead, number, Action.COMPLETE, "处理完毕", **DONE)
     with pytest.raises(PermissionDenied):
         services.orders.submit_part(lead, number, "牵头单位不是配合单位")
     services.orders.submit_part(helper, number, "已督促供热企业整改")
-    view = act(services, lead, number, Action.COMPLETE, "汇总：已整改，室温达标")
+    view = act(services, lead, number, Action.COMPLETE, "汇总：已整改，室温达标", **DONE)
     assert view.status == OrderStatus.COMPLETED
 
 

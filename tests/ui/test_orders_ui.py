@@ -42,13 +42,20 @@ async def test_liaison_signs_and_completes_then_centre_reopens(services, agent):
         assert services.orders.show(number).status == OrderStatus.IN_PROGRESS
         await pilot.press("c")
         await settle(pilot)
+        await pilot.press("tab", "tab")  # past 办理结果 (已解决) and the caller's view, to the reason
         await pilot.press("enter")  # completing needs a result: refused, dialog stays
         await settle(pilot)
         assert services.orders.show(number).status == OrderStatus.IN_PROGRESS
         app.screen.query_one("#act-reason", Input).value = "已上门处理，室温恢复到20℃"
-        await pilot.press("enter")
+        await pilot.press("enter")  # the caller's view (Art. 18(3)) is still missing
         await settle(pilot)
-        assert services.orders.show(number).status == OrderStatus.COMPLETED
+        assert "诉求人对办理结果的意见" in str(app.screen.query_one("#dialog-error").render())
+        assert services.orders.show(number).status == OrderStatus.IN_PROGRESS
+        await pilot.press("shift+tab", "enter", "tab", "enter")  # 满意, then confirm
+        await settle(pilot)
+        view = services.orders.show(number)
+        assert view.status == OrderStatus.COMPLETED
+        assert view.events[-1].reason == "办理结果：已解决；诉求人意见：满意；已上门处理，室温恢复到20℃"
         table = app.screen.query_one("#order-events", DataTable)
         assert table.row_count == 3
     centre = make_app(services)
@@ -80,9 +87,11 @@ async def test_unsatisfied_callback_needs_a_ruling(services, agent):
     liaison = services.accounts.authenticate("5001", "demo")
     from agent_console.domain.workflow import Action
 
-    for action, reason in ((Action.SIGN, ""), (Action.COMPLETE, "已答复：超出供暖合同约定")):
+    for action, reason, kw in ((Action.SIGN, "", {}),
+                               (Action.COMPLETE, "已答复：超出供暖合同约定",
+                                {"resolution": "已解决", "caller_view": "不满意"})):
         _, version = services.orders.status_of(number)
-        services.orders.act(liaison, number, action, version, reason)
+        services.orders.act(liaison, number, action, version, reason, **kw)
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "3002")

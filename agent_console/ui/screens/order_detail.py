@@ -37,7 +37,9 @@ from agent_console.services.orders import (
     CONTACT_RESULTS,
     LEAD_ONLY,
     NOTE_LABELS,
+    CALLER_VIEWS,
     REASONABLE,
+    RESOLUTIONS,
     RULINGS,
     SATISFACTION,
     OrderView,
@@ -65,6 +67,8 @@ class ActionInput:
     lead_unit_id: int | None = None
     co_handler_ids: tuple[int, ...] = ()
     ruling: str | None = None
+    resolution: str | None = None
+    caller_view: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,15 @@ class ActionDialog(ModalScreen):
                     for label in RULINGS:
                         text = f"{label}，退回重办" if label == REASONABLE else f"{label}，不予重办"
                         yield RadioButton(text, name=label)
+            if self._action is Action.COMPLETE:
+                yield Label("办理结果（第十八条第（三）、（五）项）")
+                with RadioSet(id="act-resolution"):
+                    for i, label in enumerate(RESOLUTIONS):
+                        yield RadioButton(label, value=i == 0, name=label)
+                yield Label("已向诉求人反馈结果，诉求人的意见")
+                with RadioSet(id="act-caller-view"):
+                    for label in CALLER_VIEWS:
+                        yield RadioButton(label, name=label)
             yield Label("理由 / 说明")
             yield Input(id="act-reason", placeholder="理由和依据、办理情况或回访记录")
             yield Static("", id="dialog-error", classes="field-error")
@@ -251,7 +264,8 @@ class ActionDialog(ModalScreen):
         if self._action is Action.CALLBACK:
             self._show_ruling()
         first = {Action.DISPATCH: "#act-lead", Action.REQUEST_EXTENSION: "#act-due",
-                 Action.CALLBACK: "#act-satisfaction"}.get(self._action, "#act-reason")
+                 Action.CALLBACK: "#act-satisfaction",
+                 Action.COMPLETE: "#act-resolution"}.get(self._action, "#act-reason")
         self.set_focus(self.query_one(first))
 
     @on(RadioSet.Changed, "#act-satisfaction")
@@ -297,6 +311,14 @@ class ActionDialog(ModalScreen):
                     self._error("诉求人不满意：请裁定诉求是否合理合法（第二十条）")
                     return
                 ruling = ruled.name
+        resolution = caller_view = None
+        if self._action is Action.COMPLETE:
+            picked = self.query_one("#act-resolution", RadioSet).pressed_button
+            view = self.query_one("#act-caller-view", RadioSet).pressed_button
+            if view is None:
+                self._error("请选择诉求人对办理结果的意见（第十八条第（三）项）")
+                return
+            resolution, caller_view = (picked.name if picked else None), view.name
         lead = None
         co: tuple[int, ...] = ()
         if self._action is Action.DISPATCH:
@@ -308,7 +330,7 @@ class ActionDialog(ModalScreen):
                 self._error(msg)
                 return
             co = tuple(self.query_one("#act-co", UnitPicker).selected)
-        data = ActionInput(reason, due, satisfaction, lead, co, ruling)
+        data = ActionInput(reason, due, satisfaction, lead, co, ruling, resolution, caller_view)
         if self._submit is not None and (refused := self._submit(data)):
             self._error(refused)
             return
@@ -578,7 +600,7 @@ class OrderDetailScreen(Screen):
                     self.operator, self.number, action, seen_version, data.reason,
                     lead_unit_id=data.lead_unit_id, co_handler_ids=data.co_handler_ids,
                     new_due_at=data.new_due_at, satisfaction=data.satisfaction,
-                    ruling=data.ruling)
+                    ruling=data.ruling, resolution=data.resolution, caller_view=data.caller_view)
             except StaleOrder as exc:
                 self.current = exc.fresh
                 self.notify(exc.message, title="工单已变化", severity="warning")
