@@ -18,6 +18,7 @@ from agent_console.store.models import (
     IntakeRecord,
     Operator,
     OPEN_STATUS_SQL,
+    SUPERVISED_SQL,
     OrderCoHandler,
     Unit,
     WorkOrder,
@@ -49,7 +50,7 @@ class RecordsService:
                                                WorkOrder.due_at < overdue_at) \
                     .order_by(WorkOrder.due_at, WorkOrder.id)
             if supervised:
-                stmt = select(WorkOrder).where(text(OPEN_STATUS_SQL), WorkOrder.supervision_level > 0) \
+                stmt = select(WorkOrder).where(text(SUPERVISED_SQL)) \
                     .order_by(WorkOrder.due_at, WorkOrder.id)
             term = " ".join(search.split())[:60]
             if term:
@@ -70,6 +71,15 @@ class RecordsService:
                 merged = {o.id: o for o in [*led, *helped]}.values()
                 orders = sorted(merged, key=key,
                                 reverse=overdue_at is None and not supervised)[:limit]
+            elif supervised and not term and s.get_bind().dialect.name == "sqlite":
+                # Without statistics SQLite's planner picks the status index and sorts every
+                # open order; name the partial index of supervised open orders instead.
+                ids = s.scalars(text(
+                    "SELECT id FROM work_orders INDEXED BY ix_order_supervised_due "
+                    f"WHERE {SUPERVISED_SQL} ORDER BY due_at, id LIMIT :n"), {"n": limit}).all()
+                found = s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))
+                                  .options(selectinload(WorkOrder.co_handlers))).all()
+                orders = sorted(found, key=lambda o: (o.due_at, o.id))
             else:
                 orders = s.scalars(stmt).all()
             units = dict(s.execute(select(Unit.id, Unit.name)).all())

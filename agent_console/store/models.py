@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 # Keep equal to domain.enums.OPEN_ORDER_STATUSES (a test checks); used by a partial index.
 OPEN_STATUSES = ("待派单", "待签收", "办理中", "退回审核", "延期审核", "终止审核")
 OPEN_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+SUPERVISED_SQL = f"supervision_level > 0 AND {OPEN_STATUS_SQL}"  # open orders under supervision
 
 
 class Base(DeclarativeBase):
@@ -155,6 +156,8 @@ class WorkOrder(Base):
         Index("ix_order_lead_created", "lead_unit_id", "created_at"),
         Index("ix_order_status_created", "status", "created_at"),
         Index("ix_order_status_sign", "status", "sign_by"),
+        Index("ix_order_supervised_due", "due_at",
+              sqlite_where=text(SUPERVISED_SQL), postgresql_where=text(SUPERVISED_SQL)),
         # Overdue lists and the supervision scan read only open orders, oldest deadline first.
         Index("ix_order_open_due", "due_at",
               sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),

@@ -74,6 +74,8 @@ class SupervisionScreen(Screen):
         self.app.call_from_thread(self.action_reload)
 
     def action_reload(self) -> None:
+        self.query_one("#supervision-status", Static).update(
+            Text("正在统计承办单位排名…", style="yellow"))
         self._load()
 
     @work(thread=True, exclusive=True, group="supervision-load")

@@ -1,22 +1,29 @@
-"""indexes for supervision: the sign-for deadline scan (status, sign_by) and the notices
-list (order events by action and time)
+"""indexes for supervision: the sign-for deadline scan (status, sign_by), the notices list
+(order events by action and time) and the 被督办 queue (open supervised orders by deadline)
 
 Revision ID: 0007
 Revises: 0006
 """
 from alembic import op
+import sqlalchemy as sa
 
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+SUPERVISED_SQL = ("supervision_level > 0 AND "
+                  "status IN ('待派单', '待签收', '办理中', '退回审核', '延期审核', '终止审核')")
+
 
 def upgrade() -> None:
     op.create_index("ix_order_status_sign", "work_orders", ["status", "sign_by"], unique=False)
     op.create_index("ix_event_action_at", "order_events", ["action", "at"], unique=False)
+    op.create_index("ix_order_supervised_due", "work_orders", ["due_at"], unique=False,
+                    sqlite_where=sa.text(SUPERVISED_SQL), postgresql_where=sa.text(SUPERVISED_SQL))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_order_supervised_due", table_name="work_orders")
     op.drop_index("ix_event_action_at", table_name="order_events")
     op.drop_index("ix_order_status_sign", table_name="work_orders")
