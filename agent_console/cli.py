@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     rank = sup_sub.add_parser("ranking", help="承办单位排名")
     rank.add_argument("--json", action="store_true")
     _db_option(rank)
+    notes = sup_sub.add_parser("notices", help="督办通知（最新在前），可按承办单位筛选")
+    notes.add_argument("--unit", help="承办单位代码，例如 heat_city")
+    notes.add_argument("--limit", type=int, default=50)
+    notes.add_argument("--json", action="store_true")
+    _db_option(notes)
 
     for name, helptext in (("orders", "工单"), ("calls", "受理记录")):
         p = sub.add_parser(name, help=f"{helptext}查询")
@@ -341,8 +346,26 @@ def cmd_supervise(args) -> int:
             if args.json:
                 print(json.dumps(asdict(report), ensure_ascii=False))
             else:
-                print(f"扫描超期工单 {report.scanned} 件，提升督办级别 {report.raised} 件，"
-                      f"跳过正在处理的 {report.skipped_busy} 件")
+                print(f"扫描工单 {report.scanned} 件，提升督办级别 {report.raised} 件，"
+                      f"跳过正在处理的 {report.skipped_busy} 件；"
+                      f"知识库过期督办 {report.kb_units} 个单位")
+            return 0
+        if args.supervise_command == "notices":
+            unit_id = None
+            if args.unit:
+                unit = services.catalog.unit_by_code(args.unit)
+                if unit is None:
+                    print(f"没有代码为“{args.unit}”的承办单位", file=sys.stderr)
+                    return 2
+                unit_id = unit.id
+            notices = services.supervision.notices(unit_id=unit_id, limit=args.limit)
+            if args.json:
+                print(json.dumps([{**asdict(n), "at": n.at.isoformat(timespec="seconds")}
+                                  for n in notices], ensure_ascii=False))
+            else:
+                _print_table(["时间", "承办单位", "工单号", "状态", "级别", "督办事由", "操作人"],
+                             [[f"{n.at:%Y-%m-%d %H:%M}", n.unit, n.number or "—", n.status,
+                               str(n.level), n.reason, n.actor] for n in notices])
             return 0
         ranking = services.supervision.ranking()
     finally:

@@ -21,6 +21,7 @@ from agent_console.services.errors import PermissionDenied
 from agent_console.store.models import (
     OPEN_STATUS_SQL,
     KbArticle,
+    KbNotice,
     Operator,
     OrderEvent,
     Unit,
@@ -29,14 +30,17 @@ from agent_console.store.models import (
 
 # How long past the deadline an order reaches each level (level 1 at the deadline itself).
 TIERS = (timedelta(0), timedelta(days=3), timedelta(days=10))
+# How long past its validity a unit's oldest KB article reaches each level (Art. 19(4)).
+KB_TIERS = (timedelta(0), timedelta(days=30), timedelta(days=90))
 SCAN_BATCH = 1000
 
 
 @dataclass(frozen=True)
 class ScanReport:
     scanned: int
-    raised: int
+    raised: int  # orders raised
     skipped_busy: int
+    kb_units: int = 0  # units given a (higher) notice for out-of-date KB articles
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,9 @@ class Notice:
 
     at: datetime
     unit: str
-    number: str
+    number: str  # "" for a knowledge-base notice, which belongs to no order
     status: str
-    level: int  # the order's supervision level now
+    level: int  # the order's supervision level now (a KB notice: its own level)
     reason: str
     actor: str
 
@@ -143,7 +147,35 @@ class SupervisionService:
             scanned += len(ids)
             r, b = self._raise_batch(ids, now, actor)
             raised, busy = raised + r, busy + b
-        return ScanReport(scanned, raised, busy)
+        return ScanReport(scanned, raised, busy, self._raise_kb(now, actor))
+
+    def _raise_kb(self, now: datetime, actor: OperatorInfo | None) -> int:
+        """Art. 19(4): one notice per unit whose articles are past their validity, raised again
+        only when the oldest gets staler by a tier."""
+        today = now.date()
+        done = 0
+        with self._factory.begin() as s:
+            stale = s.execute(
+                select(KbArticle.owner_unit_id, func.count(), func.min(KbArticle.valid_until))
+                .where(KbArticle.valid_until < today, KbArticle.owner_unit_id.is_not(None))
+                .group_by(KbArticle.owner_unit_id)).all()
+            if not stale:
+                return 0
+            last = dict(s.execute(select(KbNotice.unit_id, func.max(KbNotice.level))
+                                  .group_by(KbNotice.unit_id)).all())
+            actor_id = actor.id if actor else self._system_actor(s)
+            for unit_id, count, oldest in stale:
+                age = today - oldest
+                wanted = sum(1 for t in KB_TIERS if age >= t)
+                before = int(last.get(unit_id) or 0)
+                if wanted <= before:
+                    continue
+                s.add(KbNotice(unit_id=unit_id, at=now, actor_id=actor_id, level=wanted,
+                               articles=int(count),
+                               reason=(f"自动督办：知识库 {count} 条已过有效期未更新，最早已过期"
+                                       f"{age.days}天（第十九条第（四）项），督办级别 {before}→{wanted}")))
+                done += 1
+        return done
 
     def _raise_batch(self, ids: list[int], now: datetime,
                      actor: OperatorInfo | None) -> tuple[int, int]:
@@ -237,6 +269,7 @@ class SupervisionService:
             unit_id = viewer.unit_id
             if unit_id is None:
                 raise PermissionDenied("该账号未绑定承办单位，无法查看督办通知")
+        limit = max(1, min(limit, 1000))
         with self._factory() as s:
             stmt = (select(OrderEvent.at, Unit.name, WorkOrder.number, WorkOrder.status,
                            WorkOrder.supervision_level, OrderEvent.reason, Operator.staff_no,
@@ -245,12 +278,23 @@ class SupervisionService:
                     .join(Unit, Unit.id == WorkOrder.lead_unit_id)
                     .join(Operator, Operator.id == OrderEvent.actor_id)
                     .where(OrderEvent.action == Action.SUPERVISE.value))
+            kb = (select(KbNotice.at, Unit.name, KbNotice.level, KbNotice.reason,
+                         Operator.staff_no, Operator.name)
+                  .join(Unit, Unit.id == KbNotice.unit_id)
+                  .join(Operator, Operator.id == KbNotice.actor_id))
             if unit_id is not None:
                 stmt = stmt.where(WorkOrder.lead_unit_id == unit_id)
+                kb = kb.where(KbNotice.unit_id == unit_id)
             rows = s.execute(stmt.order_by(OrderEvent.at.desc(), OrderEvent.id.desc())
-                             .limit(max(1, min(limit, 1000)))).all()
-        return [Notice(at, unit, number, status, level, reason or "", f"{no} {name}")
-                for at, unit, number, status, level, reason, no, name in rows]
+                             .limit(limit)).all()
+            kb_rows = s.execute(kb.order_by(KbNotice.at.desc(), KbNotice.id.desc())
+                                .limit(limit)).all()
+        out = [Notice(at, unit, number, status, level, reason or "", f"{no} {name}")
+               for at, unit, number, status, level, reason, no, name in rows]
+        out += [Notice(at, unit, "", "知识库", level, reason, f"{no} {name}")
+                for at, unit, level, reason, no, name in kb_rows]
+        out.sort(key=lambda n: n.at, reverse=True)  # stable: same-time order kept
+        return out[:limit]
 
     def stale_articles(self) -> list[tuple[str, str, str, datetime]]:
         """Art. 19(4): (unit, article id, title, valid until) past their validity."""

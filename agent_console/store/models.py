@@ -213,6 +213,21 @@ class OrderEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class KbNotice(Base):
+    """Art. 19(4): a supervision notice to a unit whose knowledge-base articles are out of date
+    (a unit-level notice: it belongs to no work order)."""
+
+    __tablename__ = "kb_notices"
+    __table_args__ = (Index("ix_kb_notice_unit_at", "unit_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    articles: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class OrderNote(Base):
     """Work on an order that is not a status change: contact attempts (Art. 18(1)), a
     co-handler's part (Art. 16(2)), a consultation on unclear ownership (Art. 16(3))."""

@@ -109,3 +109,21 @@ def test_rejected_return_raises_a_notice_and_notices_are_listed_per_unit(service
     assert len(services.supervision.notices(unit_id=None, viewer=liaison)) == 2
     ranking = {u.unit: u for u in services.supervision.ranking()}
     assert ranking[unit.name].unit_id == unit.id and ranking[unit.name].supervised == 2
+
+
+def test_out_of_date_kb_articles_raise_a_unit_notice_once_per_tier(services, clock):
+    report = services.supervision.scan()
+    stale = services.supervision.stale_articles()
+    units = {unit for unit, *_rest in stale}
+    assert report.raised == 0 and report.kb_units == len(units) > 0
+    notices = services.supervision.notices()
+    kb = [n for n in notices if n.status == "知识库"]
+    assert {n.unit for n in kb} == units and all(n.number == "" for n in kb)
+    oldest = min(valid for *_x, valid in stale)
+    assert all("第十九条第（四）项" in n.reason for n in kb)
+    age = (clock.now().date() - oldest).days
+    assert max(n.level for n in kb) == (3 if age >= 90 else 2 if age >= 30 else 1)
+    assert services.supervision.scan().kb_units == 0  # same tier: no second notice
+    heat = services.catalog.unit_by_code("heat_city")
+    own = services.supervision.notices(unit_id=heat.id)
+    assert all(n.unit == heat.name for n in own)

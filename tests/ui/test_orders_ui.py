@@ -262,11 +262,19 @@ async def test_supervision_notices_per_unit_and_the_units_supervised_queue(servi
                         if "城区集中供热" in str(ranking.get_row_at(i)[1]))
         ranking.move_cursor(row=heat_row)
         await settle(pilot)
-        assert "督办通知：通辽市城区集中供热公司（2 条" in screen_text(app)
+        # two orders not signed for in time, and the unit's out-of-date KB articles
+        assert "督办通知：通辽市城区集中供热公司（3 条" in screen_text(app)
         notices = app.screen.query_one("#notices", DataTable)
-        assert notices.row_count == 2
-        assert "仍未签收（第十九条第（一）项）" in str(notices.get_row_at(0)[4])
+        reasons = [str(notices.get_row_at(i)[4]) for i in range(notices.row_count)]
+        assert sum("仍未签收（第十九条第（一）项）" in r for r in reasons) == 2
+        assert sum("第十九条第（四）项" in r for r in reasons) == 1
         await pilot.press("tab")  # to the notices
+        kb_row = next(i for i, r in enumerate(reasons) if "第十九条第（四）项" in r)
+        notices.move_cursor(row=kb_row)
+        await pilot.press("enter")  # a unit-level notice has no order to open
+        await settle(pilot)
+        assert isinstance(app.screen, SupervisionScreen)
+        notices.move_cursor(row=next(i for i, r in enumerate(reasons) if "未签收" in r))
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, OrderDetailScreen)

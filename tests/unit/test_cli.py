@@ -149,11 +149,24 @@ def test_orders_show_json_has_the_event_timeline(capsys, populated):
 def test_supervise_scan_and_ranking(capsys, populated):
     settings, lead = populated
     code, out, _ = run(capsys, "supervise", "scan", "--json", "--db", settings.db_url)
-    assert code == 0 and set(json.loads(out)) == {"scanned", "raised", "skipped_busy"}
+    report = json.loads(out)
+    assert code == 0 and set(report) == {"scanned", "raised", "skipped_busy", "kb_units"}
+    assert report["kb_units"] > 0  # the seeded KB has articles past their validity
     code, out, _ = run(capsys, "supervise", "ranking", "--json", "--db", settings.db_url)
     assert code == 0
     ranking = json.loads(out)
     assert any(u["unit"] == lead.name and u["open_orders"] == 1 for u in ranking)
+    code, out, _ = run(capsys, "supervise", "notices", "--json", "--db", settings.db_url)
+    notices = json.loads(out)
+    kb = [n for n in notices if n["status"] == "知识库"]
+    assert code == 0 and len(kb) == report["kb_units"]
+    assert all(n["number"] == "" and "第十九条第（四）项" in n["reason"] for n in kb)
+    code, out, _ = run(capsys, "supervise", "notices", "--unit", "heat_city", "--db",
+                       settings.db_url)
+    assert code == 0 and "督办事由" in out
+    code, _, err = run(capsys, "supervise", "notices", "--unit", "[bold]x", "--db",
+                       settings.db_url)
+    assert code == 2 and "没有代码为“[bold]x”的承办单位" in err
 
 
 def test_intake_import_and_watch(capsys, settings, tmp_path):

@@ -69,7 +69,8 @@ class SupervisionScreen(Screen):
             self.app.call_from_thread(self.notify, exc.message, severity="error")
             return
         message = f"扫描工单 {report.scanned} 件，提升督办级别 {report.raised} 件" + (
-            f"，{report.skipped_busy} 件正被他人处理，下次再扫" if report.skipped_busy else "")
+            f"，{report.skipped_busy} 件正被他人处理，下次再扫" if report.skipped_busy else "") + (
+            f"；知识库过期督办 {report.kb_units} 个单位" if report.kb_units else "")
         self.app.call_from_thread(self.notify, message)
         self.app.call_from_thread(self.action_reload)
 
@@ -138,7 +139,8 @@ class SupervisionScreen(Screen):
         table = self.query_one("#notices", DataTable)
         table.clear()
         for n in notices:
-            table.add_row(f"{n.at:%m-%d %H:%M}", n.number, n.status, supervision_text(n.level),
+            table.add_row(f"{n.at:%m-%d %H:%M}", n.number or "—", n.status,
+                          supervision_text(n.level),
                           Text(n.reason), Text(n.actor))
 
     @on(DataTable.RowSelected, "#notices")
@@ -147,5 +149,9 @@ class SupervisionScreen(Screen):
 
         if 0 <= event.cursor_row < len(self._notices):
             number = self._notices[event.cursor_row].number
+            if not number:  # a unit-level notice for out-of-date KB articles
+                self.notify("知识库督办通知：过期条目见下方“知识库过期条目”，由责任单位更新后"
+                            "经 kb import 导入")
+                return
             self.app.push_screen(OrderDetailScreen(self.services, self.operator, number),
                                  lambda _r: self.action_reload())
