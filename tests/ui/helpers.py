@@ -22,8 +22,17 @@ async def settle(pilot, delay: float = 0.0) -> None:
 
 
 async def login(pilot, staff_no: str = "1001", password: str = "demo") -> None:
+    """Fill the login form and press Enter. (Typing it key by key is covered once, in
+    test_login_and_layout; each Pilot key press costs a frame or more.)"""
+    from textual.widgets import Input
+
     await settle(pilot)
-    await pilot.press(*staff_no, "tab", *password, "enter")
+    screen = pilot.app.screen
+    screen.query_one("#staff-no", Input).value = staff_no
+    password_field = screen.query_one("#password", Input)
+    password_field.value = password
+    screen.set_focus(password_field)
+    await pilot.press("enter")
     await settle(pilot)
 
 
@@ -35,8 +44,10 @@ def no_blink(app) -> None:
 
 
 async def type_call(pilot, number: str, content: str) -> None:
-    """Type the number key by key, then F3 and the content (set at once: long CJK text)."""
-    await pilot.press(*number)
+    """Fill the caller's number (typing it key by key is covered in test_login_and_layout),
+    then F3 and the content (set at once: long CJK text)."""
+    number_field = pilot.app.screen.query_one("#f-number", Input)
+    number_field.value = number
     await pilot.press("f3")
     area = pilot.app.screen.query_one("#f-content", TextArea)
     area.insert(content)

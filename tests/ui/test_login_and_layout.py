@@ -21,6 +21,12 @@ async def test_login_lists_demo_accounts_and_rejects_bad_password(services):
         assert isinstance(app.screen, LoginScreen)
         assert "工号或密码不正确" in screen_text(app)
         assert app.screen.query_one("#staff-no", Input).value == "1001"  # kept
+        password = app.screen.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+        await pilot.press(*"demo", "enter")  # key by key, as an agent types it
+        await settle(pilot)
+        assert isinstance(app.screen, SeatScreen)
 
 
 async def test_login_routes_each_role_to_its_screen(services):
