@@ -90,6 +90,10 @@ async def test_f1_help_lists_the_one_key_outcomes(services):
                          for c in range(3))
         for label in ("直接答复", "专家座席", "派发工单", "不予受理", "紧急联动", "劝阻警示", "下一通"):
             assert label in cells
+        # only the console's own functions, in Chinese: not Textual's English editing keys
+        descriptions = [str(table.get_cell_at((r, 1))) for r in range(table.row_count)]
+        assert "Move cursor left" not in cells
+        assert all(not d.isascii() for d in descriptions), descriptions
         await pilot.press("escape")
         assert isinstance(app.screen, SeatScreen)
 

@@ -98,3 +98,56 @@ def test_supervision_screen(snap_compare, services):
         await settle(pilot)
 
     assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def test_login_screen(snap_compare, services):
+    async def run_before(pilot):
+        await settle(pilot)
+        no_blink(pilot.app)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, services):
+    async def run_before(pilot):
+        await login(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def test_unit_order_list(snap_compare, services):
+    _with_order(services)
+
+    async def run_before(pilot):
+        await login(pilot, "5001")
+        no_blink(pilot.app)
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)
+
+
+def test_callback_dialog_asks_for_a_ruling(snap_compare, services):
+    from agent_console.domain.workflow import Action
+
+    _with_order(services)
+    liaison = services.accounts.authenticate("5001", "demo")
+    number = services.records.orders()[0].number
+    for action, reason, kw in ((Action.SIGN, "", {}),
+                               (Action.COMPLETE, "已上门调节阀门",
+                                {"resolution": "已解决", "caller_view": "不满意"})):
+        _, version = services.orders.status_of(number)
+        services.orders.act(liaison, number, action, version, reason, **kw)
+
+    async def run_before(pilot):
+        await login(pilot, "3002")
+        await pilot.press("enter")  # the order, from the 待回访 queue
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # 不满意: the Art. 20 ruling appears
+        no_blink(pilot.app)
+        await settle(pilot)
+
+    assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)

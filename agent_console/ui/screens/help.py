@@ -33,14 +33,24 @@ class HelpScreen(ModalScreen):
         self.dismiss(None)
 
 
+# Keys every Textual screen inherits, in the console's language.
+TEXTUAL_ACTIONS = {"app.focus_next": "下一个输入项", "app.focus_previous": "上一个输入项",
+                   "focus_next": "下一个输入项", "focus_previous": "上一个输入项"}
+
+
 def binding_rows(screen) -> list[tuple[str, str, str]]:
-    """(key as shown, description, id) for the screen's and app's active bindings."""
+    """(key as shown, description, id) for the screen's and app's active bindings. Keys that
+    Textual's own widgets bring (cursor movement in a text field …) are left out: they are
+    standard editing keys, described in English by Textual, not the console's functions."""
     rows = []
     seen = set()
     for key, active in screen.active_bindings.items():
         b = active.binding
-        if not b.description or (b.id or b.action) in seen:
+        if not type(active.node).__module__.startswith("agent_console"):
+            continue
+        description = TEXTUAL_ACTIONS.get(b.action, b.description)
+        if not description or description.isascii() or (b.id or b.action) in seen:
             continue
         seen.add(b.id or b.action)
-        rows.append((screen.app.get_key_display(b), b.description, b.id or ""))
+        rows.append((screen.app.get_key_display(b), description, b.id or ""))
     return rows
