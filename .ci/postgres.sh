@@ -16,6 +16,9 @@ start)
         (apt-get update -qq && apt-get install -y -qq postgresql) >&2
     fi
     BIN=$(find_bin)
+    if [ -f "$PGDATA/postmaster.pid" ]; then  # a server left running by an earlier run
+        su postgres -s /bin/sh -c "$BIN/pg_ctl -D '$PGDATA' -m immediate -w stop" >&2 || true
+    fi
     rm -rf "$PGDATA"
     mkdir -p "$PGDATA"
     chown postgres:postgres "$PGDATA"
