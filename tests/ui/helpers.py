@@ -65,3 +65,15 @@ def screen_text(app) -> str:
         except Exception:  # noqa: BLE001 - a widget that cannot render has nothing to show
             continue
     return "\n".join(parts)
+
+
+def make_order(services, agent) -> str:
+    """A heating complaint in 科尔沁区: the proposal makes 城区集中供热公司 the lead."""
+    from tests.conftest import FROZEN_AT
+    from tests.services.helpers import HEATING_PATH, category_id, draft
+
+    cat = category_id(services, HEATING_PATH)
+    lead = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT).lead
+    return services.intake.create_work_order(
+        agent, draft(category_id=cat, region="科尔沁区", request_type="投诉"), FROZEN_AT,
+        lead.id).order_number

@@ -7,17 +7,7 @@ from textual.widgets import DataTable, Input
 from agent_console.domain.enums import OrderStatus
 from agent_console.ui.screens.order_detail import ActionDialog, OrderDetailScreen
 from agent_console.ui.screens.orders import OrdersScreen
-from tests.conftest import FROZEN_AT
-from tests.services.helpers import HEATING_PATH, category_id, draft
-from tests.ui.helpers import SIZE, login, make_app, screen_text, settle, type_call
-
-
-def make_order(services, agent) -> str:
-    cat = category_id(services, HEATING_PATH)
-    lead = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT).lead
-    return services.intake.create_work_order(
-        agent, draft(category_id=cat, region="科尔沁区", request_type="投诉"), FROZEN_AT,
-        lead.id).order_number
+from tests.ui.helpers import SIZE, login, make_app, make_order, screen_text, settle, type_call
 
 
 async def open_first(pilot):

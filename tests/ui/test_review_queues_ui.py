@@ -22,7 +22,7 @@ from agent_console.ui.screens.order_detail import ActionDialog, NoteDialog, Orde
 from agent_console.ui.screens.orders import OrdersScreen
 from tests.conftest import FROZEN_AT
 from tests.services.helpers import HEATING_PATH, category_id, draft
-from tests.ui.helpers import SIZE, login, make_app, screen_text, settle
+from tests.ui.helpers import SIZE, login, make_app, make_order, screen_text, settle
 
 LIAISON, CENTRE = "5001", "3001"
 UNIT = "通辽市城区集中供热公司"
@@ -31,15 +31,6 @@ RETURN_REASON = "该小区由科尔沁区自管供热站供热，不属本公司
 
 
 # ---------------------------------------------------------------------- helpers
-def make_order(services, agent) -> str:
-    """A heating complaint in 科尔沁区: the proposal makes 城区集中供热公司 the lead."""
-    cat = category_id(services, HEATING_PATH)
-    lead = services.dispatch.propose(cat, "科尔沁区", "投诉", "一般", FROZEN_AT).lead
-    return services.intake.create_work_order(
-        agent, draft(category_id=cat, region="科尔沁区", request_type="投诉"), FROZEN_AT,
-        lead.id).order_number
-
-
 def notices(app) -> str:
     return " ".join(str(n.message) for n in app._notifications)
 
