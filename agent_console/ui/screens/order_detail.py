@@ -129,21 +129,48 @@ class UnitPicker(SelectionList[int]):
         return None if best is None else best[1]
 
 
-class ActionDialog(ModalScreen):
+class FormDialog(ModalScreen):
+    """What the order dialogs share: Esc or 取消 closes; a refusal (from the form's own checks
+    or from ``submit``, which records while the dialog is open) is shown in #dialog-error
+    and everything typed stays."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, submit: Callable | None = None) -> None:
+        super().__init__()
+        self._submit = submit
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    def _error(self, message: str) -> None:
+        error = self.query_one("#dialog-error", Static)
+        error.update(Text(message))
+        error.add_class("visible")
+
+    def _finish(self, data) -> None:
+        if self._submit is not None and (refused := self._submit(data)):
+            self._error(refused)
+            return
+        self.dismiss(data)
+
+
+class ActionDialog(FormDialog):
     """Reason (and the extra fields an action needs); Enter on the button confirms.
 
     ``submit`` (optional) runs the action while the dialog is still open: a message it returns
     is shown next to the fields and the dialog stays, with everything typed kept."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
-
     def __init__(self, action: Action, order: OrderView, units: list[tuple[str, int]],
                  needs_reason: bool = False,
                  submit: Callable[[ActionInput], str | None] | None = None,
                  suggested_co: tuple[int, ...] = (), ticked_co: tuple[int, ...] = ()) -> None:
-        super().__init__()
+        super().__init__(submit)
         self._needs_reason = needs_reason
-        self._submit = submit
         self._action = action
         self._order = order
         self._units = units
@@ -276,13 +303,8 @@ class ActionDialog(ModalScreen):
         self.query_one("#act-ruling-label").display = unhappy
         self.query_one("#act-ruling", RadioSet).display = unhappy
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def _error(self, message: str) -> None:
-        error = self.query_one("#dialog-error", Static)
-        error.update(Text(message))
-        error.add_class("visible")
+        super()._error(message)
         self._showing_both_ways = message == self._both_ways()
 
     @on(Input.Submitted)
@@ -331,31 +353,21 @@ class ActionDialog(ModalScreen):
                 return
             co = tuple(self.query_one("#act-co", UnitPicker).selected)
         data = ActionInput(reason, due, satisfaction, lead, co, ruling, resolution, caller_view)
-        if self._submit is not None and (refused := self._submit(data)):
-            self._error(refused)
-            return
-        self.dismiss(data)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
+        self._finish(data)
 
 
-class NoteDialog(ModalScreen):
+class NoteDialog(FormDialog):
     """Contact attempt (with its result), a co-handler's part, or a consultation record.
 
     ``submit`` (optional) records it while the dialog is still open, as in ActionDialog: a
     refusal it returns is shown next to the fields and everything typed stays."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消")]
-
     def __init__(self, kind: str, number: str, units: list[tuple[str, int]],
                  submit: Callable[[NoteInput], str | None] | None = None) -> None:
-        super().__init__()
+        super().__init__(submit)
         self._kind = kind
         self._number = number
         self._units = units
-        self._submit = submit
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -379,14 +391,6 @@ class NoteDialog(ModalScreen):
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#note-text", Input))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def _error(self, message: str) -> None:
-        error = self.query_one("#dialog-error", Static)
-        error.update(Text(message))
-        error.add_class("visible")
-
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
@@ -405,14 +409,7 @@ class NoteDialog(ModalScreen):
                 self._error("请勾选参与协商的单位")
                 return
         data = NoteInput(text, result, units)
-        if self._submit is not None and (refused := self._submit(data)):
-            self._error(refused)
-            return
-        self.dismiss(data)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
+        self._finish(data)
 
 
 class OrderDetailScreen(Screen):
