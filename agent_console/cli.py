@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _db_option(parser, top=True)
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="演示模式：使用单独的演示数据库（未指定 --db 时为用户数据目录下的 demo.sqlite3），"
+             "首次启动时创建演示账号（密码均为 demo）；也可设环境变量 AGENT_CONSOLE_DEMO=1",
+    )
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     db = sub.add_parser("db", help="数据库管理")
@@ -38,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(up)
 
     seed = sub.add_parser("seed", help="导入 data/ 中的基础数据（可重复执行）")
-    seed.add_argument("--demo", action="store_true", help="同时创建演示账号（密码 demo）")
+    seed.add_argument("--demo", action="store_true", default=SUPPRESS,
+                      help="演示模式：同时创建演示账号（密码 demo）；未指定 --db 时写入 demo.sqlite3；"
+                           "已有正式账号的数据库会拒绝")
     _db_option(seed)
 
     user = sub.add_parser("user", help="账号管理")
@@ -50,6 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", default=None, help="所属承办单位编码（联络员必填）")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     _db_option(add)
+    ul = user_sub.add_parser("list", help="列出全部账号：工号、姓名、角色、单位、状态、最近登录")
+    ul.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    _db_option(ul)
+    pw = user_sub.add_parser("passwd", help="重设账号密码（至少8位），同时解除锁定")
+    pw.add_argument("--staff-no", required=True, help="工号")
+    pw.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
+    _db_option(pw)
+    for action, helptext in (("disable", "停用账号（不能再登录）"),
+                             ("enable", "启用账号，并解除登录失败锁定")):
+        p = user_sub.add_parser(action, help=helptext)
+        p.add_argument("--staff-no", required=True, help="工号")
+        _db_option(p)
+    lg = user_sub.add_parser("logins", help="登录与锁定记录（最新在前）")
+    lg.add_argument("--staff-no", default=None, help="只看该工号")
+    lg.add_argument("--limit", type=int, default=50, help="最多条数（默认50）")
+    lg.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    _db_option(lg)
 
     kb = sub.add_parser("kb", help="知识库：检索、导入、导出、基准测试")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="操作", required=True)
@@ -86,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     iw.add_argument("--interval", type=float, default=5.0, help="轮询间隔秒数（默认5）")
     iw.add_argument("--once", action="store_true", help="只扫描一次")
     _db_option(iw)
+    il = intake_sub.add_parser("list", help="列出待处理和处理中的来件（最早在前）")
+    il.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    _db_option(il)
+    ir = intake_sub.add_parser(
+        "release", help="把处理中的来件退回队列（接件座席已崩溃或离开时使用）",
+        description="座席取件后异常退出时，来件会在租约到期（5分钟）或该座席下次启动时自动退回队列；"
+                    "此命令立即退回。")
+    ir.add_argument("id", type=int, help="来件编号（intake list 第一列）")
+    _db_option(ir)
 
     sim = sub.add_parser("simulate", help="通过业务服务模拟真实历史（演示、培训、报表用）")
     sim.add_argument("--days", type=int, default=7, help="模拟天数（截至今天）")
@@ -289,6 +322,31 @@ def cmd_intake(args) -> int:
 
     services = _open(args)
     try:
+        if args.intake_command == "list":
+            services.online.expire_leases()
+            rows = services.online.listing()
+            if args.json:
+                print(json.dumps([asdict(r) for r in rows], ensure_ascii=False,
+                                 default=_json_default))
+            elif not rows:
+                print("网上来件队列为空")
+            else:
+                from agent_console.services.online import STATUS_LABELS
+
+                _print_table(["编号", "渠道", "来件编号", "收件时间", "状态", "接件座席", "取件时间"],
+                             [[str(r.id), r.channel, r.external_id,
+                               f"{r.received_at:%Y-%m-%d %H:%M}", STATUS_LABELS[r.status],
+                               r.taken_by, f"{r.taken_at:%Y-%m-%d %H:%M}" if r.taken_at else ""]
+                              for r in rows])
+            return 0
+        if args.intake_command == "release":
+            try:
+                sub = services.online.release_any(args.id)
+            except ServiceError as exc:
+                return _refused(exc, "")
+            print(f"已退回队列：{sub.channel}来件 {sub.external_id}（编号 {sub.id}）；"
+                  f"待处理 {services.online.pending_count()} 件")
+            return 0
         if args.intake_command == "import":
             try:
                 report = services.online.import_file(Path(args.file))
@@ -400,14 +458,17 @@ def cmd_seed(args) -> int:
     from agent_console.domain.clock import SystemClock
     from agent_console.store import migrate
     from agent_console.store.engine import make_engine, make_session_factory
-    from agent_console.store.seed import seed
+    from agent_console.store.seed import NotADemoDatabase, seed
 
-    settings = load_settings(getattr(args, "db", None))
+    settings = _settings(args)
     engine = make_engine(settings.db_url)
     try:
         migrate.upgrade(engine)
-        report = seed(make_session_factory(engine), settings.data_dir, demo=args.demo,
+        report = seed(make_session_factory(engine), settings.data_dir, demo=settings.demo,
                       now=SystemClock().now())
+    except NotADemoDatabase as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
     print(f"已导入：区域 {report.regions}，承办单位 {report.units}，分类 {report.categories}，"
@@ -415,19 +476,77 @@ def cmd_seed(args) -> int:
     return 0
 
 
-def cmd_user(args) -> int:
-    from agent_console.services.errors import ServiceError, ValidationFailed
+def _settings(args):
+    """Settings for the command; --demo (top-level or the subcommand's) picks the demo file."""
+    return load_settings(getattr(args, "db", None), demo=getattr(args, "demo", False))
 
+
+def _new_password(args) -> str | None:
+    """From stdin (--password-stdin) or typed twice; None (after a message) when they differ."""
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("密码：")
-        if getpass.getpass("再次输入密码：") != password:
-            print("两次输入的密码不一致", file=sys.stderr)
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("密码：")
+    if getpass.getpass("再次输入密码：") != password:
+        print("两次输入的密码不一致", file=sys.stderr)
+        return None
+    return password
+
+
+def _time(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else "—"
+
+
+def cmd_user(args) -> int:
+    from agent_console.services.container import open_services
+    from agent_console.services.errors import ServiceError, ValidationFailed
+    from agent_console.store.seed import NotADemoDatabase
+
+    command = args.user_command
+    password = None
+    if command in ("add", "passwd"):
+        password = _new_password(args)
+        if password is None:
             return 2
-    services = _open(args)
     try:
-        info = services.accounts.add_user(args.staff_no, args.name, args.role, password, args.unit)
+        services = open_services(_settings(args))
+    except NotADemoDatabase as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    accounts = services.accounts
+    try:
+        if command == "add":
+            info = accounts.add_user(args.staff_no, args.name, args.role, password, args.unit)
+            print(f"已创建账号：{info.staff_no} {info.name}（{info.role.label}）")
+        elif command == "list":
+            rows = accounts.list_users()
+            if args.json:
+                print(json.dumps([asdict(r) for r in rows], ensure_ascii=False,
+                                 default=_json_default))
+            elif not rows:
+                print("暂无账号")
+            else:
+                _print_table(["工号", "姓名", "角色", "单位", "状态", "最近登录"],
+                             [[r.staff_no, r.name, r.role_label, r.unit or "—", r.status,
+                               _time(r.last_login_at)] for r in rows])
+        elif command == "passwd":
+            row = accounts.set_password(args.staff_no, password)
+            print(f"已重设密码：{row.staff_no} {row.name}（{row.status}）")
+        elif command in ("disable", "enable"):
+            row = accounts.disable(args.staff_no) if command == "disable" \
+                else accounts.enable(args.staff_no)
+            print(f"账号 {row.staff_no} {row.name}：{row.status}")
+        else:
+            events = accounts.login_events(args.staff_no, args.limit)
+            if args.json:
+                print(json.dumps([asdict(e) for e in events], ensure_ascii=False,
+                                 default=_json_default))
+            elif not events:
+                print("暂无登录记录")
+            else:
+                _print_table(["时间", "工号", "姓名", "结果"],
+                             [[f"{e.at:%Y-%m-%d %H:%M:%S}", e.staff_no, e.name or "—",
+                               e.result_label] for e in events])
+        return 0
     except ValidationFailed as exc:
         for msg in exc.errors.values():
             print(msg, file=sys.stderr)
@@ -437,20 +556,32 @@ def cmd_user(args) -> int:
         return 2
     finally:
         services.close()
-    print(f"已创建账号：{info.staff_no} {info.name}（{info.role.label}）")
-    return 0
 
 
 def run_console(args) -> int:
+    """The full-screen console. Its log (tracebacks included) goes to console.log in the user
+    log dir; an unexpected exit returns a non-zero status."""
+    import logging
+
+    from agent_console.config import log_dir
+    from agent_console.logs import setup_logging
     from agent_console.services.container import open_services
     from agent_console.ui.app import ConsoleApp
 
-    services = open_services(load_settings(args.db))
+    log_path = setup_logging(log_dir())
+    log = logging.getLogger("agent_console")
+    services = open_services(load_settings(args.db, demo=args.demo))
+    log.info("console started on %s", services.engine.url.render_as_string(hide_password=True))
+    app = ConsoleApp(services, log_path=log_path)
     try:
-        ConsoleApp(services).run()
+        app.run()
     finally:
         services.close()
-    return 0
+    code = app.return_code or 0
+    if code:
+        print(f"工作台异常退出（状态 {code}），详情见日志：{log_path}", file=sys.stderr)
+    log.info("console exited with status %s", code)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -459,6 +590,18 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
                 "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise,
                 "intake": cmd_intake, "simulate": cmd_simulate}
-    if args.command is None:
-        return run_console(args)
-    return handlers[args.command](args)
+    from agent_console.services.health import is_outage, outage_message
+    from agent_console.store.seed import NotADemoDatabase
+
+    try:
+        if args.command is None:
+            return run_console(args)
+        return handlers[args.command](args)
+    except NotADemoDatabase as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        print(f"无法访问数据库（{outage_message(exc)}）：{exc.__class__.__name__}", file=sys.stderr)
+        return 3

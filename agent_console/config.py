@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,13 @@ def seed_data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
-def default_db_url() -> str:
-    path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "console.sqlite3"
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_url(demo: bool = False) -> str:
+    """The embedded SQLite file; demo mode has its own, so it never shares one with production."""
+    path = user_data_dir() / ("demo.sqlite3" if demo else "console.sqlite3")
     return f"sqlite:///{path}"
 
 
@@ -29,26 +35,54 @@ class Settings:
     db_url: str
     data_dir: Path
     cache_dir: Path
-    # Demo accounts on first start: by default only for the embedded SQLite database.
-    demo: bool | None = None
+    # Demo mode (--demo or AGENT_CONSOLE_DEMO=1): a fresh database gets the demo accounts.
+    demo: bool = False
+    # The seat's local outbox and drafts (user data dir unless AGENT_CONSOLE_STATE says).
+    state_dir: Path | None = None
 
     @property
-    def seed_demo(self) -> bool:
-        return self.is_sqlite if self.demo is None else self.demo
+    def outbox_dir(self) -> Path:
+        return self.state_dir or user_data_dir()
 
     @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
 
+    def db_option(self) -> str:
+        """``--db URL`` for a command shown to the user, or "" for the production default file.
+        A password in the URL is masked."""
+        if self.db_url == default_db_url():
+            return ""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
 
-def load_settings(db: str | None = None, env: dict[str, str] | None = None) -> Settings:
+        try:
+            shown = make_url(self.db_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = self.db_url
+        return f"--db {shlex.quote(shown)}"
+
+
+def load_settings(db: str | None = None, env: dict[str, str] | None = None, *,
+                  demo: bool = False) -> Settings:
+    """``demo`` is the --demo flag; AGENT_CONSOLE_DEMO=1 is the same."""
     env = dict(os.environ) if env is None else env
-    db_url = db or env.get("AGENT_CONSOLE_DB") or default_db_url()
+    demo = demo or env.get("AGENT_CONSOLE_DEMO", "").strip().lower() in ("1", "true", "yes")
+    db_url = db or env.get("AGENT_CONSOLE_DB") or default_db_url(demo)
     data_dir = Path(env["AGENT_CONSOLE_DATA"]) if env.get("AGENT_CONSOLE_DATA") else seed_data_dir()
     cache_dir = Path(env.get("AGENT_CONSOLE_CACHE") or platformdirs.user_cache_dir(APP_NAME, appauthor=False))
-    demo_env = env.get("AGENT_CONSOLE_DEMO")
-    demo = None if demo_env in (None, "") else demo_env.lower() in ("1", "true", "yes")
-    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=cache_dir, demo=demo)
+    state_dir = Path(env["AGENT_CONSOLE_STATE"]) if env.get("AGENT_CONSOLE_STATE") else None
+    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=cache_dir, demo=demo,
+                    state_dir=state_dir)
+
+
+def log_dir(env: dict[str, str] | None = None) -> Path:
+    """Where console.log is written: AGENT_CONSOLE_LOG_DIR, else the platformdirs user log
+    dir (~/.local/state/agent-console/log on Linux)."""
+    env = dict(os.environ) if env is None else env
+    if env.get("AGENT_CONSOLE_LOG_DIR"):
+        return Path(env["AGENT_CONSOLE_LOG_DIR"])
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
 def keymap_path(env: dict[str, str] | None = None) -> Path:

@@ -18,7 +18,7 @@ def workspace(articles: int, kb_file: Path | None = None):
     """(settings, tmpdir) for a fresh SQLite database seeded and loaded with ``articles``."""
     tmp = Path(tempfile.mkdtemp(prefix="agent-console-bench-"))
     settings = Settings(db_url=f"sqlite:///{tmp / 'bench.sqlite3'}", data_dir=seed_data_dir(),
-                        cache_dir=tmp / "cache")
+                        cache_dir=tmp / "cache", demo=True, state_dir=tmp / "state")
     docs = documents_from_rows(read_jsonl(kb_file or LCQMC / "lcqmc_kb.jsonl"))
     docs = pad(docs, articles)[:articles]
     jsonl = tmp / "kb.jsonl"

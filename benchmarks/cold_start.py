@@ -26,7 +26,8 @@ from pathlib import Path
 db, cache = sys.argv[1], sys.argv[2]
 
 async def main():
-    services = open_services(Settings(db_url=db, data_dir=seed_data_dir(), cache_dir=Path(cache)))
+    services = open_services(Settings(db_url=db, data_dir=seed_data_dir(), cache_dir=Path(cache),
+                                      demo=True, state_dir=Path(cache) / "state"))
     app = ConsoleApp(services, keymap={})
     out = {}
     async with app.run_test(size=(160, 45)) as pilot:

@@ -83,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="agent-console-orders-"))
     settings = Settings(db_url=f"sqlite:///{tmp / 'orders.sqlite3'}", data_dir=seed_data_dir(),
-                        cache_dir=tmp / "cache", demo=True)
+                        cache_dir=tmp / "cache", demo=True, state_dir=tmp / "state")
     clock = FrozenClock(SystemClock().now())
     services = open_services(settings, clock)
     t = time.perf_counter()

@@ -12,6 +12,9 @@ from agent_console.config import Settings, seed_data_dir
 from agent_console.domain.clock import FrozenClock
 from agent_console.services.container import Services, open_services
 
+# Fixtures of their own modules: a blank (production) database, and real outages.
+pytest_plugins = ["tests.blank_db", "tests.outage"]
+
 # A Thursday morning, a working day, before the 2026 winter holidays.
 FROZEN_AT = datetime(2026, 11, 26, 9, 30, 0)
 
@@ -110,8 +113,9 @@ def shared_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def settings(db_url: str, data_dir: Path, shared_cache: Path) -> Settings:
-    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=shared_cache, demo=True)
+def settings(db_url: str, data_dir: Path, shared_cache: Path, tmp_path: Path) -> Settings:
+    return Settings(db_url=db_url, data_dir=data_dir, cache_dir=shared_cache, demo=True,
+                    state_dir=tmp_path / "state")
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, insert, inspect, update
 
 from agent_console.config import Settings
 from agent_console.domain.clock import Clock, SystemClock
@@ -12,17 +13,23 @@ from agent_console.services.accounts import AccountService
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dispatch import DispatchService
 from agent_console.services.expert import ExpertService
+from agent_console.services.health import DbHealth
 from agent_console.services.intake import IntakeService
 from agent_console.services.knowledge import KnowledgeService
 from agent_console.services.online import OnlineIntakeService
 from agent_console.services.orders import OrderService
+from agent_console.services.seat_outbox import SeatOutbox
 from agent_console.services.supervision import SupervisionService
 from agent_console.services.records import RecordsService
 from agent_console.services.reference import Reference, load_reference
 from agent_console.store import migrate
 from agent_console.store.engine import make_engine, make_session_factory
 from agent_console.store.models import AppMeta
-from agent_console.store.seed import SeedReport, seed
+from agent_console.store.outbox import Outbox, outbox_path
+from agent_console.store.seed import NotADemoDatabase, SeedReport, demo_allowed, seed
+
+
+PROBE_KEY = "outage_probe"  # app_meta row the outage probe rewrites
 
 
 @dataclass
@@ -41,28 +48,53 @@ class Services:
     orders: OrderService
     supervision: SupervisionService
     online: OnlineIntakeService
+    health: DbHealth
+    outbox: SeatOutbox
+
+    def ping(self) -> None:
+        """The outage probe: one small committed write (a database that still reads but cannot
+        write — a read-only or full disk — is not back yet); raises while it is away."""
+        mark = str(time.time_ns())  # a new value: SQLite skips rewriting an unchanged row
+        try:
+            with self.engine.begin() as conn:
+                done = conn.execute(update(AppMeta).where(AppMeta.key == PROBE_KEY)
+                                    .values(value=mark)).rowcount
+                if not done:
+                    conn.execute(insert(AppMeta).values(key=PROBE_KEY, value=mark))
+        except Exception:
+            # connections that saw the outage (a SQLite handle after an I/O error, a socket to
+            # a server that restarted) are dropped: the next probe starts afresh
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
 
 
 def prepare_database(engine: Engine, settings: Settings, clock: Clock) -> SeedReport | None:
-    """Migrate to head; seed a fresh database (in demo mode when it is the embedded SQLite)."""
+    """Migrate to head; seed a fresh database, with the demo accounts only in demo mode.
+    Demo mode on a production database raises NotADemoDatabase."""
     if migrate.needs_upgrade(engine):
         migrate.upgrade(engine)
     factory = make_session_factory(engine)
     with factory() as session:
         seeded = session.get(AppMeta, "seeded_at") is not None
+        if seeded and settings.demo and not demo_allowed(session):
+            raise NotADemoDatabase()
     if seeded:
         return None
-    return seed(factory, settings.data_dir, demo=settings.seed_demo, now=clock.now())
+    return seed(factory, settings.data_dir, demo=settings.demo, now=clock.now())
 
 
 def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bool = True) -> Services:
     clock = clock or SystemClock()
     engine = make_engine(settings.db_url)
     if prepare:
-        prepare_database(engine, settings, clock)
+        try:
+            prepare_database(engine, settings, clock)
+        except BaseException:
+            engine.dispose()
+            raise
     elif not inspect(engine).has_table("app_meta"):
         engine.dispose()
         raise RuntimeError("数据库尚未初始化，请先运行 agent-console db upgrade 和 agent-console seed")
@@ -70,6 +102,9 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
     reference = load_reference(settings.data_dir)
     catalog = CatalogService(factory)
     dispatch = DispatchService(catalog, reference)
+    orders = OrderService(factory, clock, reference)
+    intake = IntakeService(factory, clock, catalog, dispatch, reference, orders)
+    health = DbHealth(clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -78,11 +113,14 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         accounts=AccountService(factory, clock),
         catalog=catalog,
         dispatch=dispatch,
-        intake=IntakeService(factory, clock, catalog, dispatch, reference),
+        intake=intake,
         records=RecordsService(factory),
         expert=ExpertService(factory, clock),
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
-        orders=OrderService(factory, clock, reference),
-        supervision=SupervisionService(factory, clock),
+        orders=orders,
+        supervision=SupervisionService(factory, clock, orders),
         online=OnlineIntakeService(factory, clock, catalog.region_names()),
+        health=health,
+        outbox=SeatOutbox(intake, Outbox(outbox_path(settings.outbox_dir, settings.db_url)),
+                          health, clock),
     )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import (
     OPEN_ORDER_STATUSES,
     EmergencyService,
-    OrderStatus,
     Outcome,
     Role,
     TransferStatus,
@@ -26,10 +27,11 @@ from agent_console.domain.intake import (
     validate_for_work_order,
 )
 from agent_console.domain.phone import normalise_phone
-from agent_console.domain.deadlines import compute_deadlines, find_rule
+from agent_console.domain.workflow import CALL_TAKERS, Create
 from agent_console.domain.text import check_text
 from agent_console.services.catalog import CatalogService
-from agent_console.services.dispatch import DispatchService, next_order_number
+from agent_console.services.dispatch import DispatchService
+from agent_console.services.orders import OrderService
 from agent_console.services.dto import (
     CallerHistory,
     HistoryEntry,
@@ -50,14 +52,11 @@ from agent_console.store.models import (
     IntakeRecord,
     KbArticle,
     Operator,
-    OrderCoHandler,
-    OrderEvent,
     Unit,
     WorkOrder,
     ExpertTransfer,
 )
 
-TAKES_CALLS = frozenset({Role.SEAT_AGENT, Role.EXPERT, Role.TRAINER, Role.ADMIN})
 OWN_ANSWER_MAX = 2000
 HISTORY_LIMIT = 20
 
@@ -66,12 +65,14 @@ HISTORY_LIMIT = 20
 class SavedDraft:
     draft: IntakeDraft
     started_at: datetime
+    updated_at: datetime | None = None
 
 
 class IntakeService:
     def __init__(self, factory: sessionmaker[Session], clock: Clock, catalog: CatalogService,
-                 dispatch: DispatchService, reference: Reference) -> None:
+                 dispatch: DispatchService, reference: Reference, orders: OrderService) -> None:
         self._factory = factory
+        self._orders = orders
         self._clock = clock
         self._catalog = catalog
         self._dispatch = dispatch
@@ -167,7 +168,8 @@ class IntakeService:
             row = s.get(CallDraft, operator.id)
             if row is None:
                 return None
-            return SavedDraft(IntakeDraft.from_dict(dict(row.data or {})), row.started_at)
+            return SavedDraft(IntakeDraft.from_dict(dict(row.data or {})), row.started_at,
+                              row.updated_at)
 
     def discard_draft(self, operator: OperatorInfo) -> None:
         with self._factory.begin() as s:
@@ -175,7 +177,7 @@ class IntakeService:
 
     # ----------------------------------------------------------------- outcomes
     def _check_role(self, operator: OperatorInfo) -> None:
-        if operator.role not in TAKES_CALLS:
+        if operator.role not in CALL_TAKERS:
             raise PermissionDenied(f"{operator.role.label}无权受理来电")
 
     def _regions(self) -> frozenset[str]:
@@ -215,6 +217,35 @@ class IntakeService:
         s.execute(delete(CallDraft).where(CallDraft.operator_id == operator.id))
         return record
 
+    def _once(self, key: str | None, body: Callable[[Session], IntakeResult]) -> IntakeResult:
+        """One transaction. An outcome already recorded under ``key`` (the seat's outbox
+        delivering again after an outage or a crash) is returned as it was, not recorded twice."""
+        try:
+            with self._factory.begin() as s:
+                if key is not None and (done := self._recorded(s, key)) is not None:
+                    return done
+                return body(s)
+        except IntegrityError:
+            if key is not None:  # two deliveries of the same key at once: the other one won
+                with self._factory() as s:
+                    if (done := self._recorded(s, key)) is not None:
+                        return done
+            raise
+
+    @staticmethod
+    def _recorded(s: Session, key: str) -> IntakeResult | None:
+        record = s.scalar(select(IntakeRecord).where(IntakeRecord.idempotency_key == key))
+        if record is None:
+            return None
+        order = s.scalar(select(WorkOrder).where(WorkOrder.intake_id == record.id))
+        transfer = s.scalar(select(ExpertTransfer).where(ExpertTransfer.intake_id == record.id))
+        label = Outcome(record.outcome).label
+        message = f"已记录（{label}）" + (f"，工单 {order.number}" if order else "")
+        return IntakeResult(record.id, record.outcome, message,
+                            order_number=order.number if order else None,
+                            transfer_id=transfer.id if transfer else None,
+                            due_at=order.due_at if order else None)
+
     def _check_article(self, s: Session, article_id: str | None) -> KbArticle | None:
         if article_id is None:
             return None
@@ -224,7 +255,8 @@ class IntakeService:
         return article
 
     def answer_online(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
-                      article_id: str | None, own_answer: str = "") -> IntakeResult:
+                      article_id: str | None, own_answer: str = "", *,
+                      key: str | None = None) -> IntakeResult:
         """Art. 15: answered from the knowledge base (or the agent's own answer)."""
         self._check_role(operator)
         errors = validate_common(draft, self._regions())
@@ -234,12 +266,16 @@ class IntakeService:
                 errors["answer"] = msg + "（未选用知识库时须填写自拟答复）"
         if errors:
             raise ValidationFailed(errors)
-        with self._factory.begin() as s:
+
+        def body(s: Session) -> IntakeResult:
             self._check_article(s, article_id)
             record = self._record(s, operator, draft, Outcome.ANSWERED, started_at,
+                                  idempotency_key=key,
                                   kb_article_id=article_id, answer_text=own_answer.strip())
             used = f"知识库 {article_id}" if article_id else "自拟答复"
             return IntakeResult(record.id, Outcome.ANSWERED.value, f"已直接答复并记录（{used}）")
+
+        return self._once(key, body)
 
     def expert_for(self, domain: str) -> OperatorInfo | None:
         with self._factory() as s:
@@ -254,7 +290,8 @@ class IntakeService:
 
     def transfer_to_expert(self, operator: OperatorInfo, draft: IntakeDraft,
                            started_at: datetime, article_id: str | None,
-                           consent: bool) -> IntakeResult:
+                           consent: bool, *,
+                           key: str | None = None) -> IntakeResult:
         """Art. 15: only with the caller's consent, to the on-duty expert of the domain."""
         self._check_role(operator)
         if not consent:
@@ -268,9 +305,10 @@ class IntakeService:
         expert = self.expert_for(domain)
         if expert is None:
             raise ServiceError(f"当前没有“{domain}”领域的专家座席在岗，请派发工单")
-        with self._factory.begin() as s:
+        def body(s: Session) -> IntakeResult:
             self._check_article(s, article_id)
             record = self._record(s, operator, draft, Outcome.EXPERT, started_at,
+                                  idempotency_key=key,
                                   kb_article_id=article_id)
             transfer = ExpertTransfer(intake_id=record.id, expert_id=expert.id, domain=domain,
                                       kb_article_id=article_id, consent=True,
@@ -280,6 +318,8 @@ class IntakeService:
             return IntakeResult(record.id, Outcome.EXPERT.value,
                                 f"已转接{domain}专家座席 {expert.staff_no} {expert.name}",
                                 transfer_id=transfer.id, expert_name=expert.name)
+
+        return self._once(key, body)
 
     def expert_target(self, article_id: str | None,
                       category_id: int | None) -> tuple[str | None, OperatorInfo | None]:
@@ -307,15 +347,18 @@ class IntakeService:
     def create_work_order(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
                           lead_unit_id: int, co_handler_ids: list[int] | tuple[int, ...] = (),
                           article_id: str | None = None,
-                          to_dispatcher: bool = False) -> IntakeResult:
+                          to_dispatcher: bool = False, *,
+                          key: str | None = None) -> IntakeResult:
         """Art. 15–16: a work order to a lead unit (and co-handlers) with the table's deadline."""
         self._check_role(operator)
         errors = validate_for_work_order(draft, self._regions())
         if errors:
             raise ValidationFailed(errors)
-        with self._factory.begin() as s:
+
+        def body(s: Session) -> IntakeResult:
             self._check_article(s, article_id)
             record = self._record(s, operator, draft, Outcome.WORK_ORDER, started_at,
+                                  idempotency_key=key,
                                   kb_article_id=article_id)
             order = self._new_order(s, operator, record, lead_unit_id, co_handler_ids,
                                     to_dispatcher)
@@ -327,6 +370,8 @@ class IntakeService:
                                 f"工单 {order.number} 已派发至 {self._unit_name(s, lead_unit_id)}",
                                 order_number=order.number, due_at=order.due_at)
 
+        return self._once(key, body)
+
     @staticmethod
     def _unit_name(s: Session, unit_id: int) -> str:
         unit = s.get(Unit, unit_id)
@@ -334,43 +379,18 @@ class IntakeService:
 
     def _new_order(self, s: Session, operator: OperatorInfo, record: IntakeRecord,
                    lead_unit_id: int, co_handler_ids, to_dispatcher: bool = False) -> WorkOrder:
-        if s.get(Unit, lead_unit_id) is None:
-            raise ServiceError("牵头单位不存在，请重新选择")
-        co = [u for u in dict.fromkeys(co_handler_ids) if u != lead_unit_id]
-        for unit_id in co:
-            if s.get(Unit, unit_id) is None:
-                raise ServiceError("配合单位不存在，请重新选择")
-        now = self._clock.now()
-        rule = find_rule(self._reference.deadlines, record.request_type, record.urgency)
-        deadlines = compute_deadlines(now, rule)
-        number = next_order_number(s, now.date())
-        order = WorkOrder(
-            number=number, intake_id=record.id, caller_id=record.caller_id,
-            lead_unit_id=lead_unit_id, category_id=record.category_id,
-            request_type=record.request_type, urgency=record.urgency, region=record.region,
-            content=record.content, confidential=record.confidential,
-            immediate_dispatch=record.immediate_dispatch,
-            status=(OrderStatus.AWAITING_DISPATCH if to_dispatcher else OrderStatus.AWAITING_SIGN).value,
-            sign_by=deadlines.sign_by,
-            due_at=deadlines.due_at, created_at=now, created_by_id=operator.id,
-        )
-        order.co_handlers = [OrderCoHandler(unit_id=u) for u in co]
-        s.add(order)
-        s.flush()
-        names = [self._unit_name(s, u) for u in co]
-        reason = f"坐席派单：牵头 {self._unit_name(s, lead_unit_id)}"
-        if to_dispatcher:
-            reason = f"坐席交派单员：承办单位难以确定，建议牵头 {self._unit_name(s, lead_unit_id)}"
-        if names:
-            reason += "；配合 " + "、".join(names)
-        if record.immediate_dispatch:
-            reason += "；水电气热/突发事件，立即转派（第十二条）"
-        s.add(OrderEvent(order_id=order.id, at=now, actor_id=operator.id, action="create",
-                         from_status=None, to_status=order.status, reason=reason))
-        return order
+        command = Create(lead_unit_id=lead_unit_id, co_handler_ids=tuple(co_handler_ids),
+                         request_type=record.request_type, urgency=record.urgency,
+                         immediate_dispatch=record.immediate_dispatch,
+                         to_dispatcher=to_dispatcher)
+        return self._orders.create(
+            s, operator, command, intake_id=record.id, caller_id=record.caller_id,
+            category_id=record.category_id, region=record.region, content=record.content,
+            confidential=record.confidential)
 
     def not_accepted(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
-                     code: int) -> IntakeResult:
+                     code: int, *,
+                     key: str | None = None) -> IntakeResult:
         """Art. 11: not accepted, with the explanation read to the caller."""
         self._check_role(operator)
         try:
@@ -380,15 +400,20 @@ class IntakeService:
         errors = validate_common(draft, self._regions())
         if errors:
             raise ValidationFailed(errors)
-        with self._factory.begin() as s:
+
+        def body(s: Session) -> IntakeResult:
             record = self._record(s, operator, draft, Outcome.NOT_ACCEPTED, started_at,
+                                  idempotency_key=key,
                                   not_accepted_code=code, answer_text=reason.script)
             return IntakeResult(record.id, Outcome.NOT_ACCEPTED.value,
                                 f"已记录不予受理：{reason.title}（{reason.clause}）")
 
+        return self._once(key, body)
+
     def emergency_handoff(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
                           service: str, summary: str, follow_up_lead_unit_id: int | None = None,
-                          co_handler_ids: tuple[int, ...] = ()) -> IntakeResult:
+                          co_handler_ids: tuple[int, ...] = (), *,
+                          key: str | None = None) -> IntakeResult:
         """Art. 12: hand off to 110/119/120/122; optionally a follow-up order in the same step."""
         self._check_role(operator)
         if service not in {s.value for s in EmergencyService}:
@@ -400,8 +425,10 @@ class IntakeService:
             errors["summary"] = msg
         if errors:
             raise ValidationFailed(errors)
-        with self._factory.begin() as s:
-            record = self._record(s, operator, draft, Outcome.EMERGENCY, started_at)
+
+        def body(s: Session) -> IntakeResult:
+            record = self._record(s, operator, draft, Outcome.EMERGENCY, started_at,
+                                  idempotency_key=key)
             order = None
             if follow_up_lead_unit_id:
                 order = self._new_order(s, operator, record, follow_up_lead_unit_id, co_handler_ids)
@@ -415,8 +442,11 @@ class IntakeService:
                                 order_number=order.number if order else None,
                                 due_at=order.due_at if order else None)
 
+        return self._once(key, body)
+
     def warn_caller(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
-                    code: int, note: str = "") -> IntakeResult:
+                    code: int, note: str = "", *,
+                    key: str | None = None) -> IntakeResult:
         """Art. 25: dissuade, educate, criticise; the caller is flagged from now on."""
         self._check_role(operator)
         try:
@@ -435,8 +465,10 @@ class IntakeService:
             raise ValidationFailed(errors)
         if not draft.content.strip():
             draft = IntakeDraft(**{**draft.to_dict(), "content": f"（劝阻警示：{item.title}）"})
-        with self._factory.begin() as s:
+
+        def body(s: Session) -> IntakeResult:
             record = self._record(s, operator, draft, Outcome.WARNING, started_at,
+                                  idempotency_key=key,
                                   answer_text=item.script)
             s.add(CallerWarning(caller_id=record.caller_id, intake_id=record.id,
                                 operator_id=operator.id, code=code, script=item.script,
@@ -445,3 +477,5 @@ class IntakeService:
             caller.warning_count += 1
             return IntakeResult(record.id, Outcome.WARNING.value,
                                 f"已记录劝阻警示：{item.title}（累计{caller.warning_count}次）")
+
+        return self._once(key, body)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -25,7 +25,11 @@ from agent_console.store.models import OnlineSubmission
 
 ONLINE_CHANNELS = tuple(c.value for c in Channel if c is not Channel.PHONE)
 PENDING, TAKEN, DONE = "pending", "taken", "processed"
+STATUS_LABELS = {PENDING: "待处理", TAKEN: "处理中", DONE: "已处理"}
 MAX_ERRORS = 20
+# A taken submission is the seat's while the seat shows it (its heartbeat renews the lease);
+# a seat that crashed stops renewing and the submission goes back to the queue.
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,17 @@ class Submission:
         return IntakeDraft(caller_number=self.caller_phone, caller_name=self.caller_name,
                            channel=self.channel, content=self.content, address=self.address,
                            region=self.region or "", submission_id=self.id)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    channel: str
+    external_id: str
+    received_at: datetime
+    status: str
+    taken_by: str
+    taken_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -181,7 +196,9 @@ class OnlineIntakeService:
             return [_as_submission(r) for r in rows]
 
     def take_next(self, operator: OperatorInfo) -> Submission | None:
-        """Claim the oldest pending submission; two agents never get the same one."""
+        """Claim the oldest pending submission; two agents never get the same one. Leases of
+        seats that stopped renewing are handed back first."""
+        self.expire_leases()
         for _attempt in range(5):
             with self._factory.begin() as s:
                 row = s.scalar(select(OnlineSubmission).where(OnlineSubmission.status == PENDING)
@@ -200,16 +217,69 @@ class OnlineIntakeService:
                     return _as_submission(row)
         return None
 
+    def _give_back(self, s: Session, *where) -> int:
+        return s.execute(update(OnlineSubmission)
+                         .where(OnlineSubmission.status == TAKEN, *where)
+                         .values(status=PENDING, taken_by_id=None, taken_at=None,
+                                 version=OnlineSubmission.version + 1)
+                         .execution_options(synchronize_session=False)).rowcount
+
     def release(self, operator: OperatorInfo, submission_id: int) -> None:
         """Give a taken submission back to the queue (the agent abandoned the call)."""
         with self._factory.begin() as s:
-            s.execute(update(OnlineSubmission)
-                      .where(OnlineSubmission.id == submission_id,
-                             OnlineSubmission.status == TAKEN,
-                             OnlineSubmission.taken_by_id == operator.id)
-                      .values(status=PENDING, taken_by_id=None, taken_at=None,
-                              version=OnlineSubmission.version + 1)
-                      .execution_options(synchronize_session=False))
+            self._give_back(s, OnlineSubmission.id == submission_id,
+                            OnlineSubmission.taken_by_id == operator.id)
+
+    def renew(self, operator: OperatorInfo, submission_id: int) -> bool:
+        """The seat still has it on screen: the lease starts again. False if it is no longer
+        this seat's (handed back after a crash, or released)."""
+        with self._factory.begin() as s:
+            return s.execute(update(OnlineSubmission)
+                             .where(OnlineSubmission.id == submission_id,
+                                    OnlineSubmission.status == TAKEN,
+                                    OnlineSubmission.taken_by_id == operator.id)
+                             .values(taken_at=self._clock.now())
+                             .execution_options(synchronize_session=False)).rowcount == 1
+
+    def reclaim(self, operator: OperatorInfo, keep: frozenset[int] = frozenset()) -> int:
+        """At a seat's start: what it had taken and no longer holds (no draft shows it, no
+        outcome for it waits in the outbox) goes back to the queue."""
+        with self._factory.begin() as s:
+            where = [OnlineSubmission.taken_by_id == operator.id]
+            if keep:
+                where.append(OnlineSubmission.id.not_in(sorted(keep)))
+            return self._give_back(s, *where)
+
+    def expire_leases(self) -> int:
+        with self._factory.begin() as s:
+            return self._give_back(s, OnlineSubmission.taken_at < self._clock.now() - LEASE)
+
+    def release_any(self, submission_id: int) -> Submission:
+        """``agent-console intake release ID``: an administrator hands a taken submission back
+        whoever took it."""
+        with self._factory.begin() as s:
+            row = s.get(OnlineSubmission, submission_id)
+            if row is None:
+                raise ServiceError(f"网上来件 {submission_id} 不存在")
+            if row.status != TAKEN:
+                raise ServiceError(f"网上来件 {submission_id} 当前为“{STATUS_LABELS.get(row.status, row.status)}”，"
+                                   "无需退回")
+            self._give_back(s, OnlineSubmission.id == submission_id)
+            return _as_submission(row)
+
+    def listing(self, limit: int = 200) -> list[QueueRow]:
+        """Waiting and taken submissions, oldest first (for ``intake list``)."""
+        from agent_console.store.models import Operator
+
+        with self._factory() as s:
+            rows = s.execute(
+                select(OnlineSubmission, Operator.staff_no, Operator.name)
+                .outerjoin(Operator, Operator.id == OnlineSubmission.taken_by_id)
+                .where(OnlineSubmission.status.in_([PENDING, TAKEN]))
+                .order_by(OnlineSubmission.received_at, OnlineSubmission.id).limit(limit)).all()
+            return [QueueRow(r.id, r.channel, r.external_id, r.received_at, r.status,
+                             f"{no} {name}" if no else "", r.taken_at)
+                    for r, no, name in rows]
 
 
 def mark_processed(s: Session, submission_id: int, intake_id: int) -> None:

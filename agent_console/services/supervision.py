@@ -15,9 +15,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
-from agent_console.domain.workflow import SUPERVISION_DESK, Action
+from agent_console.domain.workflow import (
+    SUPERVISION_DESK,
+    TIERS,
+    Action,
+    Refusal,
+    supervision_due,
+)
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied
+from agent_console.services.orders import OrderService
+from agent_console.store.orders import state_of
 from agent_console.store.models import (
     OPEN_STATUS_SQL,
     KbArticle,
@@ -28,8 +36,6 @@ from agent_console.store.models import (
     WorkOrder,
 )
 
-# How long past the deadline an order reaches each level (level 1 at the deadline itself).
-TIERS = (timedelta(0), timedelta(days=3), timedelta(days=10))
 # How long past its validity a unit's oldest KB article reaches each level (Art. 19(4)).
 KB_TIERS = (timedelta(0), timedelta(days=30), timedelta(days=90))
 SCAN_BATCH = 1000
@@ -81,16 +87,13 @@ class UnitStanding:
         return round(60 * on_time + 40 * sat - 2 * self.supervised - self.stale_articles, 1)
 
 
-def tier_for(overdue_by: timedelta) -> int:
-    return sum(1 for t in TIERS if overdue_by >= t)
-
-
 class SupervisionService:
-    def __init__(self, factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, orders: OrderService) -> None:
         self._factory = factory
         self._clock = clock
+        self._orders = orders
 
-    def _system_actor(self, s: Session) -> int:
+    def _system_actor(self, s: Session) -> OperatorInfo:
         """Automatic raises are signed by the first active supervisor (or else an admin)."""
         op = None
         for role in (Role.SUPERVISOR, Role.ADMIN):
@@ -99,7 +102,7 @@ class SupervisionService:
                                 .order_by(Operator.id))
         if op is None:
             op = s.scalar(select(Operator).order_by(Operator.id))
-        return op.id
+        return OperatorInfo(op.id, op.staff_no, op.name, Role(op.role), op.unit_id)
 
     def scan(self, actor: OperatorInfo | None = None) -> ScanReport:
         """Raise every overdue open order to the level its lateness calls for, and every order
@@ -163,7 +166,7 @@ class SupervisionService:
                 return 0
             last = dict(s.execute(select(KbNotice.unit_id, func.max(KbNotice.level))
                                   .group_by(KbNotice.unit_id)).all())
-            actor_id = actor.id if actor else self._system_actor(s)
+            actor_id = actor.id if actor else self._system_actor(s).id
             for unit_id, count, oldest in stale:
                 age = today - oldest
                 wanted = sum(1 for t in KB_TIERS if age >= t)
@@ -193,34 +196,17 @@ class SupervisionService:
             return raised, busy
 
     def _raise(self, ids: list[int], now: datetime, actor: OperatorInfo | None) -> int:
+        """Each order through the rules: the level it deserves now (``supervision_due``)."""
         done = 0
         with self._factory.begin() as s:
-            actor_id = actor.id if actor else self._system_actor(s)
+            signer = actor or self._system_actor(s)
             for order in s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))):
-                if order.status not in {st.value for st in OPEN_ORDER_STATUSES}:
+                command = supervision_due(state_of(order), now)
+                if command is None:
                     continue
-                late = now - order.due_at
-                wanted = tier_for(late) if late >= timedelta(0) else 0
-                unsigned = order.status == OrderStatus.AWAITING_SIGN.value and order.sign_by < now
-                if unsigned:
-                    wanted = max(wanted, 1)
-                if order.supervision_level >= wanted:
-                    continue
-                before = order.supervision_level
-                order.supervision_level = wanted
-                if late >= timedelta(0):
-                    why = (f"自动督办：超出办理时限{late.days}天{late.seconds // 3600}小时"
-                           f"未办结（第十九条第（二）项）")
-                else:
-                    slow = now - order.sign_by
-                    why = (f"自动督办：超过签收时限{slow.days * 24 + slow.seconds // 3600}小时"
-                           f"仍未签收（第十九条第（一）项）")
-                s.add(OrderEvent(
-                    order_id=order.id, at=now, actor_id=actor_id,
-                    action=Action.SUPERVISE.value, from_status=order.status,
-                    to_status=order.status, reason=f"{why}，督办级别 {before}→{wanted}",
-                ))
-                done += 1
+                if not isinstance(self._orders.decide_and_save(s, order, command, signer),
+                                  Refusal):
+                    done += 1
             s.flush()
         return done
 

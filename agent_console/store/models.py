@@ -19,8 +19,11 @@ from sqlalchemy import (
 from sqlalchemy import text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# Keep equal to domain.enums.OPEN_ORDER_STATUSES (a test checks); used by a partial index.
-OPEN_STATUSES = ("待派单", "待签收", "办理中", "退回审核", "延期审核", "终止审核")
+from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus
+
+# The open statuses in the enum's order: the same text as the partial indexes' WHERE clause in
+# migrations 0006 and 0007 (SQLite uses a partial index only for a query with that clause).
+OPEN_STATUSES = tuple(s.value for s in OrderStatus if s in OPEN_ORDER_STATUSES)
 OPEN_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 SUPERVISED_SQL = f"supervision_level > 0 AND {OPEN_STATUS_SQL}"  # open orders under supervision
 
@@ -59,6 +62,24 @@ class Operator(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Consecutive wrong passwords (counted in SQL, never read-modify-write) and the lockout.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginEvent(Base):
+    """Every log-in attempt and every lockout; written with the counter change it caused."""
+
+    __tablename__ = "login_events"
+    __table_args__ = (
+        Index("ix_login_event_staff_at", "staff_no", "at"),
+        Index("ix_login_event_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    staff_no: Mapped[str] = mapped_column(String(16))  # as typed, also for unknown numbers
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    result: Mapped[str] = mapped_column(String(16))  # ok bad_password locked disabled unknown lockout
 
 
 class Region(Base):
@@ -115,6 +136,7 @@ class IntakeRecord(Base):
     __table_args__ = (
         Index("ix_intake_caller_started", "caller_id", "started_at"),
         Index("ix_intake_started", "started_at"),
+        Index("ux_intake_idempotency_key", "idempotency_key", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_id: Mapped[int] = mapped_column(ForeignKey("callers.id"))
@@ -136,6 +158,8 @@ class IntakeRecord(Base):
     immediate_dispatch: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime] = mapped_column(DateTime)
+    # The seat's key for this outcome (local outbox): delivered twice, recorded once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class OrderCounter(Base):

@@ -36,6 +36,35 @@ DEMO_ACCOUNTS = (
 )
 
 
+NOT_A_DEMO_DATABASE = (
+    "该数据库不是以演示模式创建的，不能加入演示账号（密码均为 demo）。"
+    "体验演示请运行 agent-console --demo（不带 --db 时使用单独的 demo.sqlite3），"
+    "或用 --db 指定一个新的数据库。"
+)
+
+
+class NotADemoDatabase(Exception):
+    """Demo accounts asked for on a production database; the message is Chinese."""
+
+    def __init__(self, message: str = NOT_A_DEMO_DATABASE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def is_demo_database(session: Session) -> bool:
+    row = session.get(AppMeta, "demo_mode")
+    return row is not None and row.value == "1"
+
+
+def demo_allowed(session: Session) -> bool:
+    """Demo accounts may go only into a demo database or a brand-new one (never seeded, no
+    accounts): never into a production database."""
+    if is_demo_database(session):
+        return True
+    seeded = session.get(AppMeta, "seeded_at") is not None
+    return not seeded and session.scalar(select(Operator.id).limit(1)) is None
+
+
 @dataclass(frozen=True)
 class SeedReport:
     regions: int
@@ -58,8 +87,11 @@ def load_articles(data_dir: Path) -> list[dict]:
 
 
 def seed(factory: sessionmaker[Session], data_dir: Path, *, demo: bool, now: datetime) -> SeedReport:
-    """One transaction: either all the content lands or none of it."""
+    """One transaction: either all the content lands or none of it. Demo accounts only go into
+    a demo or a brand-new database (NotADemoDatabase otherwise)."""
     with factory.begin() as session:
+        if demo and not demo_allowed(session):
+            raise NotADemoDatabase()
         n_regions = _seed_regions(session, _load_json(data_dir / "regions.json"))
         units = _seed_units(session, _load_json(data_dir / "units.json"))
         n_categories = _seed_categories(session, _load_json(data_dir / "categories.json"), units)

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 
 from agent_console.config import keymap_path, load_keymap
 from agent_console.domain.enums import Role
 from agent_console.services.dto import OperatorInfo
+from agent_console.services.health import is_outage, outage_message
 from agent_console.ui.messages import IndexReady
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from agent_console.ui.screens.login import LoginScreen
 from agent_console.ui.screens.orders import OrdersScreen
 from agent_console.ui.screens.seat import SeatScreen
+from agent_console.ui.work import run_db
 
 if TYPE_CHECKING:
     from agent_console.search.index import KnowledgeIndex
 
+log = logging.getLogger(__name__)
+
 KB_POLL_SECONDS = 10.0
+WATCH_SECONDS = 3.0  # outage probe while the database is away; outbox delivery while it waits
+RETRY_INDEX_SECONDS = 5.0
 SEAT_ROLES = frozenset({Role.SEAT_AGENT, Role.TRAINER, Role.ADMIN, Role.EXPERT})
 ORDER_ROLES = frozenset({Role.DISPATCHER, Role.CALLBACK, Role.SUPERVISOR, Role.UNIT_LIAISON,
                          Role.ADMIN, Role.SEAT_AGENT, Role.TRAINER})
@@ -39,21 +47,35 @@ HOME = {
 }
 
 
+def _raised_in_a_handler(error: BaseException) -> bool:
+    """Whether the error came up through a widget's message loop (which it has ended)."""
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    return any(f.name == "_dispatch_message" for f in frames)
+
+
 class ConsoleApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "通辽12345坐席工作台"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("ctrl+q", "quit", "退出", id="quit", priority=True),
+        # Before the keys after them: typed in one burst (1001 Tab demo Enter), the keys after
+        # a Tab must land in the next field, so focus moves as the app reads the Tab.
+        Binding("tab", "focus_next", "下一个输入项", show=False, priority=True, id="focus_next"),
+        Binding("shift+tab", "focus_previous", "上一个输入项", show=False, priority=True,
+                id="focus_previous"),
         Binding("ctrl+t", "goto('seat')", "坐席受理", id="goto_seat"),
         Binding("ctrl+e", "goto('expert')", "专家队列", id="goto_expert"),
         Binding("ctrl+o", "goto('orders')", "工单列表", id="goto_orders"),
     ]
 
     def __init__(self, services, keymap: dict[str, str] | None = None,
-                 keymap_file: Path | None = None) -> None:
+                 keymap_file: Path | None = None, log_path: Path | None = None) -> None:
         super().__init__()
         self.services = services
+        self.log_path = log_path
+        self.outbox_counts: tuple[int, int] = (0, 0)  # (waiting, refused) on this machine
+        self._was_up = True  # what the header last said of the database
         self.operator: OperatorInfo | None = None
         self.kb_index: KnowledgeIndex | None = None
         self.index_seconds: float | None = None
@@ -78,12 +100,119 @@ class ConsoleApp(App):
         if self._keymap_error:
             self.notify(self._keymap_error, severity="warning")
         self.build_index()
+        self.set_interval(WATCH_SECONDS, self._watch_database)
+        self._refresh_outbox_counts()
         self.push_screen(LoginScreen(self.services.accounts), self._logged_in)
 
+    # ------------------------------------------------------------------ the database
+    def database_failed(self, error: BaseException) -> None:
+        """On the event loop: a worker found the database away (the header says so)."""
+        if self.services.health.failed(error):
+            self.notify(f"{outage_message(error)}：已输入的内容和受理结果保存在本机，"
+                        "恢复后自动提交", title="数据库", severity="error", timeout=8)
+        self._was_up = False
+        self._refresh_headers()
+
+    def database_answered(self) -> None:
+        """From any thread: a write went through. The watch below says so on screen."""
+        self.services.health.ok()
+
+    def _watch_database(self) -> None:
+        """Every few seconds: while the database is away, probe it with a small write; once it
+        is back say so and deliver what waits here; while outcomes wait, deliver them."""
+        up = self.services.health.up
+        if up and not self._was_up:
+            self._was_up = True
+            self.notify("数据库已恢复连接", title="数据库", timeout=6)
+            self._refresh_headers()
+            self.flush_outbox()
+            return
+        self._was_up = up
+        if not up:
+            run_db(self, self.services.ping, done=lambda _r: self._watch_database(),
+                   group="db-probe", exclusive=True, name="db_probe", write=True)
+        elif self.outbox_counts[0]:
+            self.flush_outbox()
+
+    def flush_outbox(self, then=None) -> None:
+        """Deliver what waits in the local outbox, oldest first (a worker; one at a time)."""
+        def delivered(report) -> None:
+            self._outbox_report(report)
+            if then is not None:
+                then()
+
+        run_db(self, self.services.outbox.flush, done=delivered, group="outbox-flush",
+               name="outbox_flush", outage=lambda _e: then and then())
+
+    def _outbox_report(self, report) -> None:
+        if report.delivered:
+            numbers = [r.order_number for _c, r in report.delivered if r.order_number]
+            extra = f"，工单 {'、'.join(numbers[:5])}" if numbers else ""
+            self.notify(f"本机待提交的 {len(report.delivered)} 件受理结果已提交{extra}",
+                        title="待提交", timeout=8)
+        for command, reason in report.refused:
+            self.notify(f"{command.label}（{command.draft.caller_number}）未能提交：{reason}；"
+                        "按 F4 查看并退回受理单重办", title="待提交", severity="error", timeout=10)
+        self._refresh_outbox_counts()
+
+    def _refresh_outbox_counts(self) -> None:
+        try:
+            self.outbox_counts = self.services.outbox.counts()
+        except Exception:  # noqa: BLE001 - the local file unreadable: the header says nothing
+            log.exception("reading the local outbox failed")
+        self._refresh_headers()
+
+    def _refresh_headers(self) -> None:
+        from agent_console.ui.widgets.header import ConsoleHeader
+
+        for screen in self.screen_stack:
+            for header in screen.query(ConsoleHeader):
+                header.refresh_text()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The last net. A database error from a timer or a worker leaves the console running
+        (the header says so). Anything else, and any error inside a message handler (Textual
+        stops that widget's message loop), is logged with its traceback and the console exits
+        with status 1 and one line that says where the log is."""
+        cause = getattr(error, "error", None) or error  # a WorkerFailed carries the worker's
+        if is_outage(cause) and not _raised_in_a_handler(cause):
+            log.warning("database error reached the app: %r", cause)
+            self.database_failed(cause)
+            return
+        log.critical("unexpected error", exc_info=(type(cause), cause, cause.__traceback__))
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._fatal_error()
+
+    def unexpected(self, error: BaseException) -> None:
+        """A bug caught where the console can go on (a worker, a result shown after one):
+        logged, said in one line, and kept for the test run (Pilot re-raises it at exit)."""
+        log.error("unexpected error (the console goes on)",
+                  exc_info=(type(error), error, error.__traceback__))
+        if self._exception is None and isinstance(error, Exception):
+            self._exception = error
+        try:
+            self.notify("操作未完成：发生内部错误，详情已记入日志", severity="error")
+        except Exception:  # noqa: BLE001 - stopping
+            pass
+
+    def _fatal_error(self) -> None:
+        """No traceback on the screen: one line, and the log has the rest."""
+        self.bell()
+        where = f"：{self.log_path}" if self.log_path else ""
+        self._exit_renderables.append(Text(f"工作台发生内部错误，已退出。详情见日志{where}"))
+        self._close_messages_no_wait()
+
     # ------------------------------------------------------------------ index
-    @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
-        """Load the cached index for the KB version, or build it; the UI never waits on it."""
+        """Load the cached index for the KB version, or build it; the UI never waits on it.
+        A database that is away at start is tried again every few seconds."""
+        run_db(self, self._load_index, group="index", exclusive=True, name="index",
+               outage=lambda _e: self.set_timer(RETRY_INDEX_SECONDS, self.build_index))
+
+    def _load_index(self) -> None:
         synced_at = self.services.clock.now()
         loaded = self.services.knowledge.load_or_build_index(
             self.services.settings.db_url, self.services.settings.data_dir)
@@ -104,12 +233,14 @@ class ConsoleApp(App):
             if isinstance(screen, SeatScreen):
                 screen._index_state_changed()
 
-    @work(thread=True, exclusive=True, group="kb-poll")
     def poll_kb_changes(self) -> None:
-        """Articles added or edited elsewhere (kb import, another console) join the live index."""
+        """Articles added or edited elsewhere (kb import, another console) join the live index.
+        Also how an idle console notices the database is away."""
+        if self.kb_index is not None:
+            run_db(self, self._sync_index, group="kb-poll", exclusive=True, name="kb_poll")
+
+    def _sync_index(self) -> None:
         index = self.kb_index
-        if index is None:
-            return
         version = self.services.knowledge.version()
         if version == self._kb_version:
             return
@@ -129,7 +260,20 @@ class ConsoleApp(App):
             self.exit()
             return
         self.operator = operator
-        self.action_goto(HOME[operator.role])
+
+        def warm() -> None:
+            """Reference data the screens read on the event loop, loaded once here."""
+            catalog = self.services.catalog
+            catalog.regions(), catalog.units(), catalog.categories()
+
+        def home(_result=None) -> None:
+            self.action_goto(HOME[operator.role])
+
+        def retry(_error) -> None:
+            self.notify("数据库连接中断，正在重试进入工作台…", severity="warning")
+            self.set_timer(WATCH_SECONDS, lambda: self._logged_in(operator))
+
+        run_db(self, warm, done=home, outage=retry, group="warm", name="warm")
 
     def _screen_for(self, name: str):
         if name == "seat":

@@ -102,3 +102,39 @@ def test_release_puts_it_back(services, agent, tmp_path):
     services.online.release(agent, sub.id)
     assert services.online.pending_count() == 3
     assert services.online.take_next(agent).id == sub.id
+
+
+def test_a_crashed_seats_submission_comes_back_after_the_lease(services, agent, expert, clock):
+    services.online.import_rows(ROWS)
+    taken = services.online.take_next(agent)  # then the seat is killed: no draft, no release
+    assert services.online.pending_count() == 2
+    clock.advance(minutes=4)
+    assert services.online.renew(agent, taken.id)  # a live seat renews its lease
+    clock.advance(minutes=4)
+    assert services.online.take_next(expert).id != taken.id  # still the first seat's
+    clock.advance(minutes=2)  # 6 minutes without renewal: given back before the next take
+    assert services.online.take_next(expert).id == taken.id
+    assert not services.online.renew(agent, taken.id)  # the first seat is told it lost it
+
+
+def test_a_seat_gets_back_what_it_no_longer_holds_at_its_next_start(services, agent):
+    services.online.import_rows(ROWS)
+    first = services.online.take_next(agent)
+    second = services.online.take_next(agent)
+    assert services.online.reclaim(agent, keep=frozenset({second.id})) == 1
+    assert [s.id for s in services.online.queue()][0] == first.id
+    assert services.online.reclaim(agent) == 1
+    assert services.online.pending_count() == 3
+
+
+def test_an_administrator_releases_any_taken_submission(services, agent):
+    services.online.import_rows(ROWS)
+    taken = services.online.take_next(agent)
+    (row,) = [r for r in services.online.listing() if r.status == "taken"]
+    assert row.id == taken.id and row.taken_by.startswith("1001")
+    assert services.online.release_any(taken.id).id == taken.id
+    assert services.online.pending_count() == 3
+    with pytest.raises(ServiceError, match="待处理"):
+        services.online.release_any(taken.id)
+    with pytest.raises(ServiceError, match="不存在"):
+        services.online.release_any(99999)

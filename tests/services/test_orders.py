@@ -155,6 +155,8 @@ def test_termination_needs_logged_contact_attempts(services, order, liaison, dis
     act(services, liaison, order, Action.SIGN)
     with pytest.raises(ValidationFailed, match="第十八条"):
         act(services, liaison, order, Action.REQUEST_TERMINATION, "联系不上")
+    with pytest.raises(ValidationFailed, match="请选择联系结果"):
+        services.orders.log_contact(liaison, order, "maybe")
     services.orders.log_contact(liaison, order, "no_answer", "上午致电未接")
     services.orders.log_contact(liaison, order, "refused")
     view = act(services, liaison, order, Action.REQUEST_TERMINATION, "两次联系未果，附通话记录")
@@ -163,8 +165,8 @@ def test_termination_needs_logged_contact_attempts(services, order, liaison, dis
     assert view.status == OrderStatus.TERMINATED
     kinds = [e.action for e in view.events]
     assert kinds.count("contact") == 2
-    with pytest.raises(ValidationFailed):
-        services.orders.log_contact(liaison, order, "maybe")
+    with pytest.raises(PermissionDenied, match="已终止"):  # nothing more to log on a closed order
+        services.orders.log_contact(liaison, order, "no_answer")
 
 
 def test_co_handlers_parts_before_completion(services, agent, dispatcher):

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 
 from agent_console.services.errors import PermissionDenied
-from agent_console.services.supervision import tier_for
 from tests.conftest import FROZEN_AT
 from tests.services.helpers import HEATING_PATH, category_id, draft
 
@@ -16,13 +14,6 @@ def make_order(services, agent, phone="13912345678"):
     return services.intake.create_work_order(
         agent, draft(category_id=cat, region="科尔沁区", caller_number=phone), FROZEN_AT,
         lead.id).order_number
-
-
-def test_tiers():
-    assert tier_for(timedelta(seconds=-1)) == 0
-    assert tier_for(timedelta(0)) == 1
-    assert tier_for(timedelta(days=4)) == 2
-    assert tier_for(timedelta(days=30)) == 3
 
 
 def test_overdue_orders_are_raised_once_per_tier(services, agent, clock):

@@ -12,12 +12,21 @@ def make_app(services, **kwargs) -> ConsoleApp:
 
 
 async def settle(pilot, delay: float = 0.0) -> None:
-    """Let timers, workers and the messages they post all finish."""
+    """Let timers, workers and the messages they post all finish (also the workers that a
+    result starts in turn, and those an exclusive group cancelled)."""
+    from textual.worker import WorkerCancelled, WorkerState
+
     if delay:
         await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(50):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                   for w in pilot.app.workers):
+            break
     await pilot.pause()
 
 

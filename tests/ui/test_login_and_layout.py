@@ -16,6 +16,13 @@ async def test_login_lists_demo_accounts_and_rejects_bad_password(services):
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert "演示模式" in screen_text(app)
+        assert "user add" not in screen_text(app)
+        table = app.screen.query_one("#demo-accounts")
+        from rich.text import Text
+
+        # cells are Text: a DataTable would parse a plain str as markup
+        assert all(isinstance(table.get_cell_at((r, c)), Text) for r in range(table.row_count)
+                   for c in range(3))
         await pilot.press(*"1001", "tab", *"nope", "enter")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
@@ -27,6 +34,80 @@ async def test_login_lists_demo_accounts_and_rejects_bad_password(services):
         await pilot.press(*"demo", "enter")  # key by key, as an agent types it
         await settle(pilot)
         assert isinstance(app.screen, SeatScreen)
+
+
+async def test_a_production_database_says_how_to_create_the_first_admin(
+        production_settings, clock):
+    from agent_console.services.container import open_services
+
+    services = open_services(production_settings, clock)
+    command = ("agent-console user add --staff-no 9001 --name 姓名 --role admin --db "
+               + production_settings.db_url)
+    try:
+        app = make_app(services)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            text = screen_text(app)
+            assert "演示模式" not in text and "demo" not in text
+            assert "尚未创建任何可用账号" in text and command in text
+            await login(pilot, "9001", "demo")
+            assert isinstance(app.screen, LoginScreen)
+            error = str(app.screen.query_one("#login-error").render())
+            assert "尚未创建任何可用账号" in error and command in error
+            assert app.screen.query_one("#staff-no", Input).value == "9001"
+    finally:
+        services.close()
+
+
+async def test_a_database_error_at_login_keeps_the_form(services, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def broken(staff_no, password):
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(services.accounts, "authenticate", broken)
+        await login(pilot, "1001", "demo")
+        assert isinstance(app.screen, LoginScreen)
+        assert "数据库连接中断，暂时无法登录，请稍后重试" in screen_text(app)
+        assert app.screen.query_one("#staff-no", Input).value == "1001"
+        monkeypatch.undo()
+        await pilot.press("enter")  # the database is back: the same form logs in
+        await settle(pilot)
+        assert isinstance(app.screen, SeatScreen)
+
+
+async def test_double_enter_logs_in_once(services, monkeypatch):
+    import threading
+
+    calls = []
+    real = services.accounts.authenticate
+    gate = threading.Event()
+
+    def slow(staff_no, password):
+        calls.append(staff_no)
+        gate.wait(5)
+        return real(staff_no, password)
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(services.accounts, "authenticate", slow)
+        screen = app.screen
+        screen.query_one("#staff-no", Input).value = "1001"
+        password = screen.query_one("#password", Input)
+        password.value = "demo"
+        screen.set_focus(password)
+        await pilot.press("enter", "enter")
+        await pilot.pause(0.05)
+        await pilot.press("enter")
+        gate.set()
+        await settle(pilot)
+        assert calls == ["1001"]
+        assert isinstance(app.screen, SeatScreen) and len(app.screen_stack) == 2
+        assert len(services.accounts.login_events("1001")) == 1
 
 
 async def test_login_routes_each_role_to_its_screen(services):
@@ -107,3 +188,24 @@ async def test_keys_can_be_remapped(services):
         await settle(pilot)
         # F4 now runs the work-order action: it validates the form (no content yet).
         assert "诉求内容不能为空" in screen_text(app)
+
+
+async def test_a_login_typed_in_one_burst_lands_in_the_right_fields(services):
+    """A terminal delivers fast typing as one burst: 1001 Tab demo Enter, then the caller's
+    number, all before the app has handled the first Tab."""
+    from textual import events
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst = [*"1001", "tab", *"demo", "enter"]
+        for key in burst:
+            char = key if len(key) == 1 else ("\t" if key == "tab" else "\r")
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "SeatScreen"
+        for key in [*"13912345678", "tab"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else "\t"))
+        await settle(pilot)
+        assert app.screen.query_one("#f-number").value == "13912345678"
+        assert app.focused.id == "f-name"

@@ -318,7 +318,7 @@ async def test_a_stale_order_in_a_note_closes_the_dialog_with_the_fresh_state(
         def stale(*_args, **_kw):
             raise StaleOrder(services.orders.show(number))
 
-        monkeypatch.setattr(services.orders, "log_contact", stale)
+        monkeypatch.setattr(services.orders, "execute", stale)
         dialog.set_focus(dialog.query_one("#note-text", Input))
         await pilot.press("enter")
         await settle(pilot)

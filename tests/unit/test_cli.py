@@ -75,7 +75,7 @@ def test_db_upgrade_seed_and_user_add(capsys, tmp_path, monkeypatch):
     code, out, _ = run(capsys, "db", "upgrade", "--db", url)
     assert code == 0 and migrate.HEAD in out
     code, out, _ = run(capsys, "seed", "--db", url)
-    assert code == 0 and "承办单位" in out
+    assert code == 0 and "承办单位" in out and "演示账号 0" in out  # production: no demo accounts
     monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-pw\n"))
     code, out, _ = run(capsys, "user", "add", "--staff-no", "1234", "--name", "周敏",
                        "--role", "dispatcher", "--password-stdin", "--db", url)
@@ -86,6 +86,8 @@ def test_db_upgrade_seed_and_user_add(capsys, tmp_path, monkeypatch):
     assert code == 2 and "密码至少8位" in err
     code, out, _ = run(capsys, "orders", "list", "--db", url)
     assert "暂无工单" in out
+    code, out, _ = run(capsys, "user", "list", "--json", "--db", url)
+    assert [u["staff_no"] for u in json.loads(out)] == ["1234"]
 
 
 def test_kb_bench_on_a_small_fixture(capsys):

@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from agent_console.domain.text import check_text
 from agent_console.services.dto import ArticleInfo, DispatchProposal, UnitInfo
 from agent_console.services.reference import ScriptItem
+from agent_console.ui.safe import options, plain
 from agent_console.ui.widgets.kb_pane import article_text
 
 
@@ -188,11 +189,11 @@ class DispatchDialog(Dialog):
                         f"办结 {p.due_at:%Y-%m-%d %H:%M} 前")
             yield Static(info, id="dispatch-info")
             yield Label("牵头单位")
-            options = [(u.name, u.id) for u in self._lead_options()]
-            yield Select(options, value=p.lead.id, allow_blank=False, id="lead-unit",
-                         type_to_search=True)
+            yield Select(options((u.name, u.id) for u in self._lead_options()), value=p.lead.id,
+                         allow_blank=False, id="lead-unit", type_to_search=True)
             yield Label("配合单位（空格勾选，可不选）")
-            yield SelectionList[int](*[(u.name, u.id) for u in p.alternatives], id="co-handlers")
+            yield SelectionList[int](*options((u.name, u.id) for u in p.alternatives),
+                                     id="co-handlers")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("确认派单 (Enter)", id="ok", variant="primary")
                 yield Button("权属不清，交派单员", id="to-dispatcher")
@@ -284,8 +285,8 @@ class EmergencyDialog(Dialog):
             yield Static(Text("紧急联动（第十二条）", style="bold"), classes="dialog-title")
             with RadioSet(id="em-service"):
                 for service, name, _script in self._services:
-                    yield RadioButton(f"{service} {name}", value=service == self._suggested,
-                                      name=service)
+                    yield RadioButton(plain(f"{service} {name}"),
+                                      value=service == self._suggested, name=service)
             yield Static("", id="em-script", classes="script")
             yield Label("联动摘要（时间、地点、情况）")
             yield Input(self._summary, id="em-summary")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,8 +15,10 @@ from textual.widgets import DataTable, Footer, Static
 from agent_console.domain.enums import TransferStatus
 from agent_console.services.dto import OperatorInfo, TransferRow
 from agent_console.services.errors import ServiceError
+from agent_console.ui.safe import add_row
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.work import run_db
 
 REFRESH_SECONDS = 3.0
 
@@ -56,19 +60,28 @@ class ExpertQueueScreen(Screen):
         self.app.push_screen(HelpScreen("专家座席", binding_rows(self)))
 
     def action_refresh(self) -> None:
-        try:
-            rows = self.services.expert.queue(self.operator, include_closed=self._include_closed)
-        except ServiceError as exc:
+        """Every few seconds, in a worker: a transfer shows up without a key press."""
+        def refused(exc: ServiceError) -> None:
             self.query_one("#queue-status", Static).update(Text(exc.message, style="red"))
-            return
+
+        def outage(_exc) -> None:
+            self.query_one("#queue-status", Static).update(Text(
+                "数据库连接中断：显示的是上次读取的转接队列，恢复后自动刷新", style="bold red"))
+
+        run_db(self, partial(self.services.expert.queue, self.operator,
+                             include_closed=self._include_closed),
+               done=self._fill, refused=refused, outage=outage, group="expert-queue",
+               exclusive=True, name="expert_queue")
+
+    def _fill(self, rows: list[TransferRow]) -> None:
         table = self.query_one("#transfers", DataTable)
         selected = self._selected()
         self._rows = rows
         table.clear()
         for row in rows:
             content = " ".join(row.content.split())
-            table.add_row(
-                f"{row.at:%m-%d %H:%M}", row.domain,
+            add_row(
+                table, f"{row.at:%m-%d %H:%M}", row.domain,
                 Text(row.status, style="bold yellow" if row.status == TransferStatus.WAITING else ""),
                 row.caller_phone, row.from_operator,
                 Text(content[:40] + ("…" if len(content) > 40 else "")),
@@ -109,13 +122,15 @@ class ExpertQueueScreen(Screen):
         row = self._selected()
         if row is None:
             return
-        try:
-            self.services.expert.set_status(self.operator, row.id, status)
-        except ServiceError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.notify(markup=False, message=f"已{status.value}")
-        self.action_refresh()
+
+        def done(_result) -> None:
+            self.notify(f"已{status.value}")
+            self.action_refresh()
+
+        run_db(self, self.services.expert.set_status, self.operator, row.id, status, done=done,
+               outage=lambda _e: self.notify("数据库连接中断，未能更新转接状态，请稍后再试",
+                                             severity="error"),
+               group="expert-set", name="expert_set_status")
 
     def action_accept(self) -> None:
         self._set(TransferStatus.ACCEPTED)

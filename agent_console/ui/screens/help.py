@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from agent_console.ui.safe import add_row
+
 
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "关闭")]
@@ -24,10 +26,10 @@ class HelpScreen(ModalScreen):
             table = DataTable(id="help-keys", show_cursor=False)
             table.add_columns("按键", "功能", "编号（用于自定义键位）")
             for key, description, binding_id in self._keys:
-                table.add_row(Text(key), Text(description), Text(binding_id))
+                add_row(table, key, description, binding_id)
             yield table
             yield Static(Text("自定义键位：在配置目录的 keymap.toml 中写 编号 = \"按键\"，"
-                              "例如 work_order = \"f4\"。Esc 关闭。", style="dim"))
+                              "例如 work_order = \"f11\"。Esc 关闭。", style="dim"))
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

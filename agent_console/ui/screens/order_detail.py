@@ -1,52 +1,33 @@
-"""One work order: its facts, the full event timeline, and the transitions the role may make."""
+"""One work order: its facts, the full event timeline, and what the operator may do now, as
+``domain.workflow.permitted`` says. Reading and every change run in workers."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 
 from rich.text import Text
-from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Input,
-    Label,
-    RadioButton,
-    RadioSet,
-    Select,
-    SelectionList,
-    Static,
-)
-from textual.widgets.selection_list import Selection
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
 
-from agent_console.domain.text import check_text
-from agent_console.domain.workflow import DISPATCH_DESK, Action, allowed_actions, transition_for
+from agent_console.domain.workflow import Action, Refusal, command_for, guard, permitted
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
-from agent_console.domain.enums import Role
-from agent_console.services.orders import (
-    CONTACT_RESULTS,
-    LEAD_ONLY,
-    NOTE_LABELS,
-    CALLER_VIEWS,
-    REASONABLE,
-    RESOLUTIONS,
-    RULINGS,
-    SATISFACTION,
-    OrderView,
-    StaleOrder,
+from agent_console.services.orders import OrderView, StaleOrder
+from agent_console.ui.safe import add_row
+from agent_console.ui.screens.order_dialogs import (  # noqa: F401 (the dialogs' home for tests)
+    ActionDialog,
+    ActionInput,
+    FormDialog,
+    NoteDialog,
+    NoteInput,
+    UnitPicker,
 )
 from agent_console.ui.timeleft import time_left
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.work import run_db
 
 ACTION_KEYS = {
     Action.DISPATCH: "d", Action.SIGN: "s", Action.REQUEST_RETURN: "t",
@@ -55,371 +36,25 @@ ACTION_KEYS = {
     Action.REQUEST_TERMINATION: "x", Action.APPROVE_TERMINATION: "a",
     Action.REJECT_TERMINATION: "j", Action.COMPLETE: "c", Action.CALLBACK: "b",
     Action.REOPEN: "o", Action.SUPERVISE: "u", Action.ARCHIVE: "g",
+    Action.CONTACT: "l", Action.PART: "p", Action.CONSULT: "n",
 }
-DATE_FORMAT = "%Y-%m-%d %H:%M"
+# The footer's words for the notes (the timeline says 联系诉求人 / 配合意见 / 协商).
+KEY_LABELS = {Action.CONTACT: "联系记录", Action.CONSULT: "协商记录"}
+BINDING_IDS = {Action.CONTACT: "order_note_contact", Action.PART: "order_note_part",
+               Action.CONSULT: "order_note_consult"}
+OUTAGE = "数据库连接中断，未能提交；填写的内容仍在，数据库恢复后请再按确认"
 
 
-@dataclass(frozen=True)
-class ActionInput:
-    reason: str
-    new_due_at: datetime | None = None
-    satisfaction: str | None = None
-    lead_unit_id: int | None = None
-    co_handler_ids: tuple[int, ...] = ()
-    ruling: str | None = None
-    resolution: str | None = None
-    caller_view: str | None = None
-
-
-@dataclass(frozen=True)
-class NoteInput:
-    text: str
-    result: str | None = None  # a contact attempt's result (CONTACT_RESULTS key)
-    unit_ids: tuple[int, ...] = ()  # the units consulted
-
-
-class UnitPicker(SelectionList[int]):
-    """Units to tick with Space. Typing a part of a name jumps to the first unit that contains
-    it, as in the lead Select (86 units); Enter confirms the dialog instead of ticking."""
-
-    BINDINGS = [Binding("enter", "confirm", "确认", show=False)]
-    SEARCH_RESET = 0.7  # seconds without a key before typing starts a new search
-
-    @dataclass
-    class Confirmed(Message):
-        picker: UnitPicker
-
-    def __init__(self, *selections: Selection[int] | tuple[str | Text, int, bool],
-                 id: str | None = None) -> None:
-        super().__init__(*selections, id=id)
-        self._query = ""
-        self._typed_at = 0.0
-
-    def action_confirm(self) -> None:
-        self.post_message(self.Confirmed(self))
-
-    def check_consume_key(self, key: str, character: str | None = None) -> bool:
-        return character is not None and character.isprintable() and character != " "
-
-    async def _on_key(self, event: events.Key) -> None:
-        if not self.check_consume_key(event.key, event.character):
-            self._query = ""  # Space, arrows …: the next letters start a new search
-            return
-        event.stop()
-        event.prevent_default()
-        now = time.monotonic()
-        if now - self._typed_at > self.SEARCH_RESET:
-            self._query = ""
-        self._typed_at = now
-        self._query += event.character.lower()
-        index = self.find(self._query)
-        if index is not None:
-            self.highlighted = index
-            self.scroll_to_highlight()
-
-    def find(self, query: str) -> int | None:
-        """The option whose name contains ``query`` earliest (ties: the first in the list)."""
-        best: tuple[int, int] | None = None
-        for index, option in enumerate(self.options):
-            prompt = option.prompt
-            plain = prompt.plain if isinstance(prompt, Text) else str(prompt)
-            at = plain.lower().find(query)
-            if at != -1 and (best is None or at < best[0]):
-                best = (at, index)
-        return None if best is None else best[1]
-
-
-class FormDialog(ModalScreen):
-    """What the order dialogs share: Esc or 取消 closes; a refusal (from the form's own checks
-    or from ``submit``, which records while the dialog is open) is shown in #dialog-error
-    and everything typed stays."""
-
-    BINDINGS = [Binding("escape", "cancel", "取消")]
-
-    def __init__(self, submit: Callable | None = None) -> None:
-        super().__init__()
-        self._submit = submit
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
-    def _error(self, message: str) -> None:
-        error = self.query_one("#dialog-error", Static)
-        error.update(Text(message))
-        error.add_class("visible")
-
-    def _finish(self, data) -> None:
-        if self._submit is not None and (refused := self._submit(data)):
-            self._error(refused)
-            return
-        self.dismiss(data)
-
-
-class ActionDialog(FormDialog):
-    """Reason (and the extra fields an action needs); Enter on the button confirms.
-
-    ``submit`` (optional) runs the action while the dialog is still open: a message it returns
-    is shown next to the fields and the dialog stays, with everything typed kept."""
-
-    def __init__(self, action: Action, order: OrderView, units: list[tuple[str, int]],
-                 needs_reason: bool = False,
-                 submit: Callable[[ActionInput], str | None] | None = None,
-                 suggested_co: tuple[int, ...] = (), ticked_co: tuple[int, ...] = ()) -> None:
-        super().__init__(submit)
-        self._needs_reason = needs_reason
-        self._action = action
-        self._order = order
-        self._units = units
-        self._suggested_co = suggested_co
-        self._ticked_co = frozenset(ticked_co)
-        self._names = {uid: name for name, uid in units}
-        self._showing_both_ways = False
-        self._co_note = ""
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Static(Text(f"{self._action.label} · {self._order.number}", style="bold"),
-                         classes="dialog-title")
-            if self._action is Action.DISPATCH:
-                yield Label(f"牵头单位（建议：{self._order.lead_unit}）", markup=False)
-                ids = {uid for _n, uid in self._units}
-                yield Select(self._units, id="act-lead", type_to_search=True,
-                             value=self._order.lead_unit_id if self._order.lead_unit_id in ids
-                             else Select.NULL)
-                yield Label("配合单位（第十六条第（二）项；空格勾选或取消，输入单位名称查找，可不选）")
-                yield UnitPicker(*self._co_options(), id="act-co")
-                yield Static("", id="act-co-chosen")
-            if self._action is Action.REQUEST_EXTENSION:
-                hint = f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）"
-                yield Label(hint, markup=False)
-                yield Input(id="act-due", placeholder="2026-12-31 17:30")
-            if self._action is Action.CALLBACK:
-                yield Label("诉求人满意度（第二十条）")
-                with RadioSet(id="act-satisfaction"):
-                    for i, label in enumerate(SATISFACTION):
-                        yield RadioButton(label, value=i == 0, name=label)
-                yield Label("不满意时裁定：诉求是否合理合法（合理合法即退回承办单位重新办理）",
-                            id="act-ruling-label")
-                with RadioSet(id="act-ruling"):
-                    for label in RULINGS:
-                        text = f"{label}，退回重办" if label == REASONABLE else f"{label}，不予重办"
-                        yield RadioButton(text, name=label)
-            if self._action is Action.COMPLETE:
-                yield Label("办理结果（第十八条第（三）、（五）项）")
-                with RadioSet(id="act-resolution"):
-                    for i, label in enumerate(RESOLUTIONS):
-                        yield RadioButton(label, value=i == 0, name=label)
-                yield Label("已向诉求人反馈结果，诉求人的意见")
-                with RadioSet(id="act-caller-view"):
-                    for label in CALLER_VIEWS:
-                        yield RadioButton(label, name=label)
-            yield Label("理由 / 说明")
-            yield Input(id="act-reason", placeholder="理由和依据、办理情况或回访记录")
-            yield Static("", id="dialog-error", classes="field-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("确认 (Enter)", id="ok", variant="primary")
-                yield Button("取消 (Esc)", id="cancel")
-
-    def _co_options(self) -> list[tuple[Text, int, bool]]:
-        """The order's co-handlers (ticked) and dispatch's candidates (marked 建议, unticked:
-        every ticked unit owes its part before completion) first, then every other unit."""
-        first = [u for u in (*sorted(self._ticked_co), *self._suggested_co) if u in self._names]
-        first = list(dict.fromkeys(first))
-        rest = [u for _n, u in self._units if u not in first]
-        options = []
-        for uid in first + rest:
-            label = Text(self._names[uid])
-            if uid in self._suggested_co and uid not in self._ticked_co:
-                label.append("  建议", style="dim")
-            options.append((label, uid, uid in self._ticked_co))
-        return options
-
-    def _lead(self) -> int | None:
-        value = self.query_one("#act-lead", Select).value
-        return None if value is Select.NULL else int(value)
-
-    def _show_co(self) -> None:
-        """The ticked units in one line (the list scrolls), and why one was unticked."""
-        chosen = self.query_one("#act-co", UnitPicker).selected
-        text = Text("已选配合单位：", style="bold")
-        text.append("、".join(self._names[u] for u in chosen) if chosen else "无")
-        if self._co_note:
-            text.append(f"\n{self._co_note}", style="yellow")
-        self.query_one("#act-co-chosen", Static).update(text)
-
-    def _both_ways(self) -> str | None:
-        if self._action is not Action.DISPATCH:
-            return None
-        lead = self._lead()
-        if lead is not None and lead in self.query_one("#act-co", UnitPicker).selected:
-            return (f"“{self._names[lead]}”已是牵头单位，不能同时作为配合单位："
-                    "请在配合单位中取消勾选，或另选牵头单位")
-        return None
-
-    @on(Select.Changed, "#act-lead")
-    def _lead_changed(self) -> None:
-        """The unit just made lead leaves the co-handlers (the newest choice wins, and says so)."""
-        lead = self._lead()
-        picker = self.query_one("#act-co", UnitPicker)
-        if lead is not None and lead in picker.selected:
-            picker.deselect(lead)
-            self._co_note = f"“{self._names[lead]}”已改为牵头单位，已从配合单位中取消勾选"
-            self._show_co()
-
-    @on(SelectionList.SelectionToggled, "#act-co")
-    def _co_toggled(self) -> None:
-        self._co_note = ""  # the dispatcher has taken over the list
-        self._show_co()
-
-    @on(SelectionList.SelectedChanged, "#act-co")
-    def _co_changed(self) -> None:
-        """Ticking the lead is flagged at once; unticking it clears that message (only)."""
-        self._show_co()
-        if msg := self._both_ways():
-            self._error(msg)
-        elif self._showing_both_ways:
-            self.query_one("#dialog-error", Static).remove_class("visible")
-            self._showing_both_ways = False
-
-    def on_mount(self) -> None:
-        if self._action is Action.DISPATCH:
-            self._show_co()
-        if self._action is Action.CALLBACK:
-            self._show_ruling()
-        first = {Action.DISPATCH: "#act-lead", Action.REQUEST_EXTENSION: "#act-due",
-                 Action.CALLBACK: "#act-satisfaction",
-                 Action.COMPLETE: "#act-resolution"}.get(self._action, "#act-reason")
-        self.set_focus(self.query_one(first))
-
-    @on(RadioSet.Changed, "#act-satisfaction")
-    def _show_ruling(self) -> None:
-        """The Art. 20 ruling is asked only when the caller is not satisfied."""
-        pressed = self.query_one("#act-satisfaction", RadioSet).pressed_button
-        unhappy = pressed is not None and pressed.name == "不满意"
-        self.query_one("#act-ruling-label").display = unhappy
-        self.query_one("#act-ruling", RadioSet).display = unhappy
-
-    def _error(self, message: str) -> None:
-        super()._error(message)
-        self._showing_both_ways = message == self._both_ways()
-
-    @on(Input.Submitted)
-    @on(UnitPicker.Confirmed)
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        reason = self.query_one("#act-reason", Input).value
-        if msg := check_text("理由", reason, required=self._needs_reason, max_len=1000):
-            self._error(msg)
-            return
-        due = None
-        if self._action is Action.REQUEST_EXTENSION:
-            raw = self.query_one("#act-due", Input).value.strip()
-            try:
-                due = datetime.strptime(raw, DATE_FORMAT)
-            except ValueError:
-                self._error("延期时限格式应为 YYYY-MM-DD HH:MM，例如 2026-12-31 17:30")
-                return
-        satisfaction = ruling = None
-        if self._action is Action.CALLBACK:
-            pressed = self.query_one("#act-satisfaction", RadioSet).pressed_button
-            satisfaction = pressed.name if pressed else None
-            if satisfaction == "不满意":
-                ruled = self.query_one("#act-ruling", RadioSet).pressed_button
-                if ruled is None:
-                    self._error("诉求人不满意：请裁定诉求是否合理合法（第二十条）")
-                    return
-                ruling = ruled.name
-        resolution = caller_view = None
-        if self._action is Action.COMPLETE:
-            picked = self.query_one("#act-resolution", RadioSet).pressed_button
-            view = self.query_one("#act-caller-view", RadioSet).pressed_button
-            if view is None:
-                self._error("请选择诉求人对办理结果的意见（第十八条第（三）项）")
-                return
-            resolution, caller_view = (picked.name if picked else None), view.name
-        lead = None
-        co: tuple[int, ...] = ()
-        if self._action is Action.DISPATCH:
-            lead = self._lead()
-            if lead is None:
-                self._error("请选择牵头单位")
-                return
-            if msg := self._both_ways():
-                self._error(msg)
-                return
-            co = tuple(self.query_one("#act-co", UnitPicker).selected)
-        data = ActionInput(reason, due, satisfaction, lead, co, ruling, resolution, caller_view)
-        self._finish(data)
-
-
-class NoteDialog(FormDialog):
-    """Contact attempt (with its result), a co-handler's part, or a consultation record.
-
-    ``submit`` (optional) records it while the dialog is still open, as in ActionDialog: a
-    refusal it returns is shown next to the fields and everything typed stays."""
-
-    def __init__(self, kind: str, number: str, units: list[tuple[str, int]],
-                 submit: Callable[[NoteInput], str | None] | None = None) -> None:
-        super().__init__(submit)
-        self._kind = kind
-        self._number = number
-        self._units = units
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Static(Text(f"{NOTE_LABELS[self._kind]} · {self._number}", style="bold"),
-                         classes="dialog-title")
-            if self._kind == "contact":
-                yield Label("联系结果（第十八条第（一）项）")
-                with RadioSet(id="note-result"):
-                    for i, (key, label) in enumerate(CONTACT_RESULTS.items()):
-                        yield RadioButton(label, value=i == 0, name=key)
-            if self._kind == "consult":
-                yield Label("参与协商的单位（空格勾选，第十六条第（三）项）")
-                yield SelectionList[int](*self._units, id="note-units")
-            yield Label("说明" if self._kind == "contact" else "内容 / 结论")
-            yield Input(id="note-text", placeholder="具体情况")
-            yield Static("", id="dialog-error", classes="field-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("确认 (Enter)", id="ok", variant="primary")
-                yield Button("取消 (Esc)", id="cancel")
-
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one("#note-text", Input))
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        text = self.query_one("#note-text", Input).value
-        if msg := check_text("内容", text, required=self._kind != "contact", max_len=1000):
-            self._error(msg)
-            return
-        result = None
-        units: tuple[int, ...] = ()
-        if self._kind == "contact":
-            pressed = self.query_one("#note-result", RadioSet).pressed_button
-            result = pressed.name if pressed else None
-        if self._kind == "consult":
-            units = tuple(self.query_one("#note-units", SelectionList).selected)
-            if not units:
-                self._error("请勾选参与协商的单位")
-                return
-        data = NoteInput(text, result, units)
-        self._finish(data)
+def event_label(action: str) -> str:
+    return Action(action).label if action in Action._value2member_map_ else action
 
 
 class OrderDetailScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "返回", id="order_back"),
         Binding("r", "reload", "刷新", id="order_reload"),
-        Binding("l", "note('contact')", "联系记录", id="order_note_contact"),
-        Binding("p", "note('part')", "配合意见", id="order_note_part"),
-        Binding("n", "note('consult')", "协商记录", id="order_note_consult"),
-        *[Binding(key, f"act('{action.value}')", action.label, id=f"order_{action.value}")
+        *[Binding(key, f"act('{action.value}')", KEY_LABELS.get(action, action.label),
+                  id=BINDING_IDS.get(action, f"order_{action.value}"))
           for action, key in ACTION_KEYS.items()],
     ]
 
@@ -434,7 +69,7 @@ class OrderDetailScreen(Screen):
         yield ConsoleHeader(self.operator, self.services.clock, "工单详情", id="header")
         with Vertical(id="orders-body"):
             with VerticalScroll(id="order-facts-scroll"):
-                yield Static("", id="order-facts")
+                yield Static(Text("正在读取工单…", style="dim"), id="order-facts")
             yield Static(Text("事件时间线", style="bold"), classes="pane-title")
             yield DataTable(id="order-events", cursor_type="row", zebra_stripes=True)
             yield Static("", id="order-actions")
@@ -445,97 +80,34 @@ class OrderDetailScreen(Screen):
                                                                 "新状态", "理由")
         self.action_reload()
 
-    def _note_allowed(self, kind: str) -> bool:
-        v = self.current
-        if v is None:
-            return False
-        role = self.operator.role
-        mine_lead = self.operator.unit_name == v.lead_unit
-        mine_co = self.operator.unit_name in v.co_handlers
-        if kind == "contact":
-            return role is Role.UNIT_LIAISON and (mine_lead or mine_co) and \
-                v.status in ("待签收", "办理中")
-        if kind == "part":
-            return role is Role.UNIT_LIAISON and mine_co and v.status == "办理中"
-        return role in DISPATCH_DESK and v.status in ("待派单", "退回审核")
-
-    def _units(self) -> list[tuple[str, int]]:
-        return [(u.name, u.id) for u in sorted(self.services.catalog.units().values(),
-                                               key=lambda u: u.id)]
-
-    def action_note(self, kind: str) -> None:
-        if not self._note_allowed(kind):
-            return
-
-        def submit(data: NoteInput) -> str | None:
-            """Runs while the dialog is open: a refusal is shown there, the note stays typed."""
-            orders = self.services.orders
-            try:
-                if kind == "contact":
-                    self.current = orders.log_contact(self.operator, self.number, data.result,
-                                                      data.text)
-                elif kind == "part":
-                    self.current = orders.submit_part(self.operator, self.number, data.text)
-                else:
-                    self.current = orders.record_consultation(self.operator, self.number,
-                                                              data.unit_ids, data.text)
-            except StaleOrder as exc:
-                self.current = exc.fresh
-                self.notify(exc.message, title="工单已变化", severity="warning")
-            except ValidationFailed as exc:
-                return exc.message
-            except ServiceError as exc:
-                # mostly the order moved on (another status, another unit): show it as it is
-                # now behind the dialog, and keep the note so it can be copied or sent again
-                self._reload_quietly()
-                return exc.message
-            else:
-                self.notify("已登记")
-            return None
-
-        def done(data: NoteInput | None) -> None:
-            if data is None:
-                return
-            self._show_order()
-            self.refresh_bindings()
-
-        self.app.push_screen(NoteDialog(kind, self.number, self._units(), submit), done)
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "note":
-            return self._note_allowed(parameters[0])
-        if action != "act":
-            return True
-        if self.current is None:
-            return False
-        wanted = Action(parameters[0])
-        if wanted not in self._my_actions():
-            return False
-        # one key may serve several actions (a = approve …): only the one for this status shows
-        return True
-
+    # ------------------------------------------------------------------ reading
     def action_back(self) -> None:
         self.dismiss(self.current)
 
-    def action_reload(self) -> None:
-        try:
-            self.current = self.services.orders.show(self.number, viewer=self.operator)
-        except ServiceError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self._show_order()
-        self.refresh_bindings()
+    def action_reload(self, quiet: bool = False) -> None:
+        """The order as it is now; ``quiet``: a refusal (no longer this unit's …) keeps what
+        the screen shows."""
+        def failed(exc: ServiceError) -> None:
+            if not quiet:
+                self.notify(exc.message, severity="error")
 
-    def _reload_quietly(self) -> None:
-        try:
-            self.current = self.services.orders.show(self.number, viewer=self.operator)
-        except ServiceError:
-            return  # no longer visible to this unit: the screen keeps what it showed
+        def outage(_exc) -> None:
+            if self.current is None:
+                self.query_one("#order-facts", Static).update(
+                    Text("数据库连接中断，暂时无法读取工单；恢复后按 r 刷新", style="bold red"))
+
+        run_db(self, partial(self.services.orders.show, self.number, viewer=self.operator),
+               done=self._loaded, refused=failed, outage=outage, group="order-load",
+               exclusive=True, name="order_show")
+
+    def _loaded(self, view: OrderView) -> None:
+        self.current = view
         self._show_order()
-        self.refresh_bindings()
 
     def _show_order(self) -> None:
         v = self.current
+        if v is None or not self.is_attached:
+            return
         now = self.services.clock.now()
         facts = Text()
         facts.append(f"{v.number}  {v.status}  {v.request_type}/{v.urgency}  版本 {v.version}\n",
@@ -562,68 +134,95 @@ class OrderDetailScreen(Screen):
         table = self.query_one("#order-events", DataTable)
         table.clear()
         for e in v.events:
-            label = Action(e.action).label if e.action in Action._value2member_map_ else \
-                ("创建" if e.action == "create" else NOTE_LABELS.get(e.action, e.action))
-            table.add_row(f"{e.at:%m-%d %H:%M}", Text(e.actor), label, e.from_status or "",
-                          e.to_status or "", Text(e.reason))
-        allowed = self._my_actions()
-        hint = "  ".join(f"{ACTION_KEYS[a]} {a.label}" for a in allowed) or "当前状态下您没有可执行的操作"
+            add_row(table, f"{e.at:%m-%d %H:%M}", e.actor, event_label(e.action), e.from_status,
+                    e.to_status, e.reason)
+        hint = "  ".join(f"{ACTION_KEYS[a]} {KEY_LABELS.get(a, a.label)}"
+                         for a in self._permitted()) or "当前状态下您没有可执行的操作"
         self.query_one("#order-actions", Static).update(Text("可执行：" + hint))
+        self.refresh_bindings()
 
-    def _my_actions(self) -> list[Action]:
-        """What this operator may do now: the role's transitions for the status, and for a
-        co-handling unit none of the lead unit's (sign, return, extension, termination,
-        completion)."""
+    # ------------------------------------------------------------------ what may be done
+    def _permitted(self) -> tuple[Action, ...]:
         v = self.current
-        if v is None:
-            return []
-        allowed = allowed_actions(v.status, self.operator.role)
-        if self.operator.role is Role.UNIT_LIAISON and self.operator.unit_id != v.lead_unit_id:
-            allowed = [a for a in allowed if a not in LEAD_ONLY]
-        return allowed
+        if v is None or v.state is None:
+            return ()
+        return permitted(v.state, self.operator)
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action != "act":
+            return True
+        # one key may serve several actions (a = approve …): only the one for this status shows
+        return Action(parameters[0]) in self._permitted()
+
+    def _units(self) -> list[tuple[str, int]]:
+        return [(u.name, u.id) for u in sorted(self.services.catalog.units().values(),
+                                               key=lambda u: u.id)]
+
+    # ------------------------------------------------------------------ changing
     def action_act(self, action_value: str) -> None:
         action = Action(action_value)
-        if self.current is None or action not in self._my_actions():
+        if self.current is None or action not in self._permitted():
             return
-        units = self._units()
-        seen_version = self.current.version
-
-        def submit(data: ActionInput) -> str | None:
-            """Runs while the dialog is open: a refusal the user can correct (no contact
-            evidence, a date too early …) is returned and shown there, nothing typed is lost."""
-            try:
-                self.current = self.services.orders.act(
-                    self.operator, self.number, action, seen_version, data.reason,
-                    lead_unit_id=data.lead_unit_id, co_handler_ids=data.co_handler_ids,
-                    new_due_at=data.new_due_at, satisfaction=data.satisfaction,
-                    ruling=data.ruling, resolution=data.resolution, caller_view=data.caller_view)
-            except StaleOrder as exc:
-                self.current = exc.fresh
-                self.notify(exc.message, title="工单已变化", severity="warning")
-            except ValidationFailed as exc:
-                return exc.message
-            except ServiceError as exc:
-                # refused (the order moved on, a rule …): say so in the dialog, keep what was
-                # typed, and bring the screen behind up to date
-                self.action_reload()
-                return exc.message
-            else:
-                self.notify(markup=False, message=f"已{action.label}：{self.number}")
-            return None
-
-        def done(data: ActionInput | None) -> None:
-            if data is None:
-                return
-            self._show_order()
-            self.refresh_bindings()
-
-        needs = transition_for(action, self.current.status, self.operator.role).needs_reason
+        if action.is_note:
+            self.app.push_screen(NoteDialog(action.value, self.number, self._units(),
+                                            self._submitter(action)), self._dialog_closed)
+            return
+        t = guard(self.current.state, action, self.operator)
+        needs = not isinstance(t, Refusal) and t.needs_reason
         co = self._suggested_co_handlers() if action is Action.DISPATCH else ()
         ticked = tuple(u for u in self.current.co_handler_ids if u != self.current.lead_unit_id) \
             if action is Action.DISPATCH else ()
-        self.app.push_screen(ActionDialog(action, self.current, units, needs, submit, co, ticked),
-                             done)
+        self.app.push_screen(ActionDialog(action, self.current, self._units(), needs,
+                                          self._submitter(action), co, ticked),
+                             self._dialog_closed)
+
+    def _dialog_closed(self, data) -> None:
+        if data is not None:
+            self._show_order()
+
+    def _command(self, action: Action, data: ActionInput | NoteInput):
+        if isinstance(data, NoteInput):
+            return command_for(action, data.text, result=data.result, unit_ids=data.unit_ids)
+        return command_for(action, data.reason, lead_unit_id=data.lead_unit_id,
+                           co_handler_ids=data.co_handler_ids, new_due_at=data.new_due_at,
+                           satisfaction=data.satisfaction, ruling=data.ruling,
+                           resolution=data.resolution, caller_view=data.caller_view)
+
+    def _submitter(self, action: Action):
+        """The dialog's submit: the command goes to a worker; the dialog hears how it went. A
+        refusal the user can correct stays in the dialog with everything typed; an order that
+        moved on is shown as it is now; an outage keeps the dialog open to try again."""
+        seen_version = self.current.version
+
+        def submit(data, answer) -> None:
+            command = self._command(action, data)
+            version = None if action.is_note else seen_version
+
+            def done(view: OrderView) -> None:
+                self.current = view
+                self._show_order()
+                self.notify(f"已{KEY_LABELS.get(action, action.label)}：{self.number}"
+                            if not action.is_note else "已登记")
+                answer(None)
+
+            def refused(exc: ServiceError) -> None:
+                if isinstance(exc, StaleOrder):
+                    self.current = exc.fresh
+                    self._show_order()
+                    self.notify(exc.message, title="工单已变化", severity="warning")
+                    answer(None)
+                    return
+                if not isinstance(exc, ValidationFailed):
+                    # the order moved on (another status, another unit): show it as it is now
+                    # behind the dialog, and keep what was typed so it can be sent again
+                    self.action_reload(quiet=True)
+                answer(exc.message)
+
+            run_db(self, self.services.orders.execute, self.operator, self.number, command,
+                   version, done=done, refused=refused, outage=lambda _e: answer(OUTAGE),
+                   group="order-write", name=f"order_{action.value}")
+
+        return submit
 
     def _suggested_co_handlers(self) -> tuple[int, ...]:
         """Art. 16(2): the units dispatch proposes as possible co-handlers for the order's

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -15,9 +17,11 @@ from agent_console.domain.workflow import SUPERVISION_DESK
 
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
+from agent_console.ui.safe import add_row
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.timeleft import time_left
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.work import run_db
 
 
 S = OrderStatus
@@ -85,13 +89,15 @@ class OrdersScreen(Screen):
         if self.operator.role in SUPERVISION_DESK:
             self.set_interval(SCAN_SECONDS, self._scan_in_background)
 
-    @work(thread=True, exclusive=True, group="supervision-scan")
     def _scan_in_background(self) -> None:
         """Art. 19: overdue orders are raised while the centre works, without a key press."""
-        report = self.services.supervision.scan(actor=self.operator)
-        if report.raised:
-            self.app.call_from_thread(self.notify, f"自动督办：{report.raised} 件超期工单提升督办级别")
-            self.app.call_from_thread(self.action_refresh)
+        def scanned(report) -> None:
+            if report.raised:
+                self.notify(f"自动督办：{report.raised} 件超期工单提升督办级别")
+                self.action_refresh()
+
+        run_db(self, partial(self.services.supervision.scan, actor=self.operator),
+               done=scanned, group="supervision-scan", exclusive=True, name="supervision_scan")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("工单列表", binding_rows(self)))
@@ -144,26 +150,44 @@ class OrdersScreen(Screen):
         return bar
 
     def action_refresh(self) -> None:
-        name, statuses = self._queues[self._queue]
+        """The queue, read in a worker; the table keeps what it showed until the rows come."""
+        index = self._queue
+        name, statuses = self._queues[index]
         now = self.services.clock.now()
-        try:
-            self._rows = self.services.records.orders(
-                limit=500, viewer=self.operator,
-                statuses=tuple(st.value for st in statuses)
-                if statuses and statuses != SUPERVISED else (),
-                overdue_at=now if statuses is None else None, search=self._search,
-                supervised=statuses == SUPERVISED)
-        except ServiceError as exc:
-            self.query_one("#orders-status", Static).update(Text(exc.message, style="red"))
-            return
         self.query_one("#orders-queues", Static).update(self._queue_bar())
+        search = self._search
+
+        def refused(exc: ServiceError) -> None:
+            self.query_one("#orders-status", Static).update(Text(exc.message, style="red"))
+
+        def outage(_exc) -> None:
+            self.query_one("#orders-status", Static).update(Text(
+                f"{name}：数据库连接中断，显示的是上次读取的工单；恢复后按 r 刷新", style="bold red"))
+
+        run_db(self, partial(
+            self.services.records.orders, limit=500, viewer=self.operator,
+            statuses=tuple(st.value for st in statuses)
+            if statuses and statuses != SUPERVISED else (),
+            overdue_at=now if statuses is None else None, search=search,
+            supervised=statuses == SUPERVISED),
+            done=lambda rows: self._fill(index, search, rows, now), refused=refused,
+            outage=outage, group="orders-load", exclusive=True, name="orders_list")
+
+    def _fill(self, index: int, search: str, rows: list[OrderRow], now) -> None:
+        if index != self._queue or search != self._search:
+            return  # the dispatcher moved on to another queue meanwhile
+        name, _statuses = self._queues[index]
+        self._rows = rows
         table = self.query_one("#orders", DataTable)
+        selected = table.cursor_row
         table.clear()
         for row in self._rows:
-            table.add_row(row.number, row.status, Text(row.lead_unit), row.request_type,
-                          row.region or "", f"{row.created_at:%m-%d %H:%M}",
-                          f"{row.due_at:%m-%d %H:%M}", time_left(row.due_at, now, row.status),
-                          supervision_text(row.supervision_level), key=row.number)
+            add_row(table, row.number, row.status, row.lead_unit, row.request_type,
+                    row.region, f"{row.created_at:%m-%d %H:%M}",
+                    f"{row.due_at:%m-%d %H:%M}", time_left(row.due_at, now, row.status),
+                    supervision_text(row.supervision_level), key=row.number)
+        if rows and selected:
+            table.move_cursor(row=min(selected, len(rows) - 1))
         scope = f"（{self.operator.unit_name}）" if self.operator.unit_name else ""
         found = f"，搜索“{self._search}”" if self._search.strip() else ""
         self.query_one("#orders-status", Static).update(

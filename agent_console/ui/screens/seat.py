@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from datetime import datetime
@@ -18,6 +19,10 @@ from textual.widgets import Checkbox, Footer, Input, OptionList, Select, TextAre
 from agent_console.domain.intake import IntakeDraft
 from agent_console.services.dto import ArticleInfo, CallerHistory, IntakeResult, OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
+from agent_console.services.health import is_outage
+from agent_console.services.intake import SavedDraft
+from agent_console.services.online import Submission
+from agent_console.services.seat_outbox import DELIVERED, PENDING, SeatCommand, Sent
 from agent_console.ui.screens.dialogs import (
     AnswerChoice,
     AnswerDialog,
@@ -34,6 +39,9 @@ from agent_console.ui.widgets.call_form import CallForm
 from agent_console.ui.widgets.caller_panel import CallerPanel
 from agent_console.ui.widgets.header import ConsoleHeader
 from agent_console.ui.widgets.kb_pane import KbPane
+from agent_console.ui.work import run_db
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from agent_console.search.index import SearchHit
@@ -42,6 +50,18 @@ DRAFT_SAVE_DELAY = 0.4
 HISTORY_DELAY = 0.25
 REPEAT_DELAY = 0.6
 KB_LIMIT = 10
+LEASE_RENEW_SECONDS = 60.0  # an online submission on screen keeps its lease (services.online)
+HISTORY_CACHE = 500  # callers whose history is kept for an outage
+
+
+UNAVAILABLE = "（答复口径暂不可用：数据库连接中断，恢复后自动显示；可按标题答复或自拟答复）"
+
+
+def unavailable_article(hit: SearchHit) -> ArticleInfo:
+    """A hit the database could not give the answer of: its title, said as such."""
+    return ArticleInfo(id=hit.id, title=hit.title, phrasings=(), answer=UNAVAILABLE,
+                       policy_basis="", owner_unit=None, valid_until=None, keywords=(),
+                       domain="", category_id=None, category_path=None)
 
 
 class SeatScreen(Screen):
@@ -49,6 +69,7 @@ class SeatScreen(Screen):
         Binding("f1", "help", "帮助", id="help"),
         Binding("f2", "focus_kb", "搜知识库", id="focus_kb", priority=True),
         Binding("f3", "focus_content", "诉求内容", id="focus_content", priority=True),
+        Binding("f4", "outbox", "待提交", id="outbox", priority=True),
         Binding("f5", "answer", "直接答复", id="answer_online", priority=True),
         Binding("f6", "expert", "专家座席", id="expert_seat", priority=True),
         Binding("f7", "work_order", "派发工单", id="work_order", priority=True),
@@ -79,6 +100,9 @@ class SeatScreen(Screen):
         self._submission_id: int | None = None
         self.last_result: IntakeResult | None = None
         self._changed_at: float | None = None
+        self._recording = False  # an outcome is on its way: a second key does nothing
+        self.last_pending: Sent | None = None  # the last outcome kept here for the database
+        self._histories: dict[str, CallerHistory] = {}  # for an outage
         # keystroke (content changed) → KB pane updated, in ms; read by the typing benchmark
         self.kb_latencies_ms: deque[float] = deque(maxlen=10_000)
 
@@ -105,20 +129,50 @@ class SeatScreen(Screen):
         return self.query_one(CallerPanel)
 
     def on_mount(self) -> None:
-        saved = self.services.intake.load_draft(self.operator)
-        if saved is not None and not saved.draft.is_blank:
-            self._loading = True
-            self.form.load(saved.draft)
-            self._last_draft = saved.draft
-            self._submission_id = saved.draft.submission_id
-            self.started_at = saved.started_at
-            self._category_manual = saved.draft.category_id is not None
-            self.call_after_refresh(self._end_loading)
-            self.notify("已恢复上次未完成的来电草稿", title="草稿")
-            self._refresh_derived(saved.draft)
         self.query_one(ConsoleHeader).call_started = self.started_at
         self._index_state_changed()
         self.set_focus(self.query_one("#f-number", Input))
+        self.set_interval(LEASE_RENEW_SECONDS, self._renew_submission)
+        run_db(self, self._start, done=self._restore, group="draft-load", name="seat_start")
+
+    def _start(self) -> tuple[SavedDraft | None, int, bool]:
+        """In a worker: the draft left by a crash or restart (this machine's or the database's),
+        and online submissions this seat had taken but no longer holds go back to the queue."""
+        saved = self.services.outbox.load_draft(self.operator)
+        held = set(self.services.outbox.held_submissions())
+        sid = saved.draft.submission_id if saved is not None else None
+        if sid is not None:
+            held.add(sid)
+        try:
+            released = self.services.online.reclaim(self.operator, frozenset(held))
+            still_mine = sid is None or self.services.online.renew(self.operator, sid)
+        except Exception as exc:  # noqa: BLE001 - the draft is restored whatever happens here
+            if not is_outage(exc):
+                raise
+            self.app.call_from_thread(self.app.database_failed, exc)
+            released, still_mine = 0, True  # tried again at the next start
+        return saved, released, still_mine
+
+    def _restore(self, started: tuple[SavedDraft | None, int, bool]) -> None:
+        saved, released, still_mine = started
+        if released:
+            self.notify(f"上次未处理完的网上来件 {released} 件已退回队列", title="网上来件")
+        if saved is None or saved.draft.is_blank or not self.form.draft().is_blank:
+            return
+        draft = saved.draft
+        if not still_mine:
+            draft = IntakeDraft(**{**draft.to_dict(), "submission_id": None})
+            self.notify("草稿中的网上来件已退回队列或已由他人处理，草稿内容已保留", severity="warning")
+        self._loading = True
+        self.form.load(draft)
+        self._last_draft = draft
+        self._submission_id = draft.submission_id
+        self.started_at = saved.started_at
+        self._category_manual = draft.category_id is not None
+        self.call_after_refresh(self._end_loading)
+        self.query_one(ConsoleHeader).call_started = self.started_at
+        self.notify("已恢复上次未完成的来电草稿", title="草稿")
+        self._refresh_derived(draft)
 
     def _end_loading(self) -> None:
         self._loading = False
@@ -205,35 +259,58 @@ class SeatScreen(Screen):
         draft = self.form.draft()
         self._save_draft(draft, self.started_at)
 
-    @work(thread=True, exclusive=True, group="draft")
     def _save_draft(self, draft: IntakeDraft, started_at: datetime) -> None:
-        try:
-            self.services.intake.save_draft(self.operator, draft, started_at)
-        except Exception as exc:  # noqa: BLE001 - surfaced to the agent, never lost silently
-            self.app.call_from_thread(self.notify, f"草稿保存失败：{exc}", severity="error")
+        """On this machine first (it survives an outage and a crash), then the database."""
+        def failed(_exc) -> None:
+            self.notify("草稿无法保存：本机和数据库都无法写入（磁盘已满或不可写），"
+                        "受理单内容仍在屏幕上，请勿关闭工作台", severity="error", timeout=8)
+
+        run_db(self, self._store_draft, draft, started_at, group="draft", name="draft_save",
+               outage=failed)
+
+    def _store_draft(self, draft: IntakeDraft, started_at: datetime) -> None:
+        self.services.outbox.save_draft(self.operator, draft, started_at)
 
     # ------------------------------------------------------------------ caller history
     def _load_history(self) -> None:
         self._fetch_history(self._latest_phone)
 
-    @work(thread=True, exclusive=True, group="history")
     def _fetch_history(self, phone: str) -> None:
-        history = self.services.intake.caller_history(phone) if phone.strip() else None
-        self.app.call_from_thread(self._show_history, phone, history)
+        if not phone.strip():
+            self._show_history(phone, None)
+            return
+        run_db(self, self.services.intake.caller_history, phone,
+               done=lambda history: self._show_history(phone, history),
+               outage=lambda _e: self._history_unavailable(phone),
+               group="history", exclusive=True, name="caller_history")
 
     def _show_history(self, phone: str, history: CallerHistory | None) -> None:
+        if history is not None:
+            if len(self._histories) >= HISTORY_CACHE:
+                self._histories.pop(next(iter(self._histories)))
+            self._histories[history.phone] = history
         if phone != self._latest_phone:
             return
         self.panel.show_history(history, self.services.clock.now())
+
+    def _history_unavailable(self, phone: str) -> None:
+        """The database is away: what this seat saw of the caller earlier, said as such."""
+        if phone != self._latest_phone:
+            return
+        from agent_console.domain.phone import normalise_phone
+
+        cached = self._histories.get(normalise_phone(phone).number or "")
+        self.panel.show_history(cached, self.services.clock.now(),
+                                note="数据库连接中断：" + ("以下为本座席此前查询到的历史" if cached
+                                                         else "暂时无法查询诉求人历史"))
 
     def _check_repeat(self) -> None:
         draft = self.form.draft()
         self._fetch_repeat(draft.caller_number, draft.content, draft.category_id)
 
-    @work(thread=True, exclusive=True, group="repeat")
     def _fetch_repeat(self, phone: str, content: str, category_id: int | None) -> None:
-        notice = self.services.intake.find_repeat(phone, content, category_id)
-        self.app.call_from_thread(self.panel.show_repeat, notice)
+        run_db(self, self.services.intake.find_repeat, phone, content, category_id,
+               done=self.panel.show_repeat, group="repeat", exclusive=True, name="find_repeat")
 
     # ------------------------------------------------------------------ knowledge base
     def _index_state_changed(self) -> None:
@@ -256,12 +333,23 @@ class SeatScreen(Screen):
             return
         self._search(query)
 
-    @work(thread=True, exclusive=True, group="kb")
+    @work(thread=True, exclusive=True, group="kb", exit_on_error=False)
     def _search(self, query: str) -> None:
+        """The index is in memory; the articles' answers come from the database. While it is
+        away the hits still show, with their answers if this seat fetched them before."""
         index = self.app.kb_index
         hits = index.search(query, KB_LIMIT) if index is not None else []
         missing = [h.id for h in hits if h.id not in self._articles]
-        fetched = self.services.knowledge.articles_by_ids(missing) if missing else {}
+        fetched: dict[str, ArticleInfo] = {}
+        if missing:
+            try:
+                fetched = self.services.knowledge.articles_by_ids(missing)
+            except Exception as exc:  # noqa: BLE001 - the hits still show, whatever happened
+                if is_outage(exc):
+                    self.app.call_from_thread(self.app.database_failed, exc)
+                else:
+                    log.exception("fetching KB articles failed")
+                fetched = {h.id: unavailable_article(h) for h in hits if h.id in missing}
         self.app.call_from_thread(self._apply_hits, query, hits, fetched)
 
     def _apply_hits(self, query: str, hits: list[SearchHit],
@@ -269,6 +357,9 @@ class SeatScreen(Screen):
         if fetched:
             if len(self._articles) > 2000:
                 self._articles.clear()
+            # an article shown without its answer (outage) is fetched again next time
+            self._articles = {k: v for k, v in self._articles.items()
+                              if v.answer != UNAVAILABLE}
             self._articles.update(fetched)
         if query != self._latest_query:
             return  # a newer keystroke already asked again
@@ -310,18 +401,41 @@ class SeatScreen(Screen):
                 draft = IntakeDraft(**{**draft.to_dict(), "category_id": article.category_id})
         return draft
 
-    def _run(self, fn, *args, **kwargs) -> IntakeResult | None:
-        try:
-            result = fn(*args, **kwargs)
-        except ValidationFailed as exc:
+    def _record(self, kind: str, **args) -> None:
+        """One outcome: kept on this machine, then delivered (a worker). The form stays until
+        the outcome is kept; a refusal leaves it as it is with the fields marked."""
+        if self._recording:
+            self.notify("正在记录上一个结果…", severity="warning")
+            return
+        self._recording = True
+        command = SeatCommand(kind, self.operator, self.form.draft(), self.started_at, args)
+
+        def not_kept(_exc) -> None:
+            self._recording = False
+            self.notify("未能记录：本机和数据库都无法写入，受理单内容仍在，请稍后再试",
+                        title="未能记录", severity="error", timeout=10)
+
+        run_db(self, self.services.outbox.record, command, done=self._sent, outage=not_kept,
+               refused=self._refused, group="outcome", name=f"outcome_{kind}")
+
+    def _refused(self, exc: ServiceError) -> None:
+        self._recording = False
+        if isinstance(exc, ValidationFailed):
             self.form.show_errors(exc.errors)
             self.notify(exc.message, title="请检查受理单", severity="error")
-            return None
-        except ServiceError as exc:
-            self.notify(exc.message, title="未能记录", severity="error")
-            return None
-        self._finish_call(result)
-        return result
+            return
+        self.notify(exc.message, title="未能记录", severity="error")
+
+    def _sent(self, sent: Sent) -> None:
+        self._recording = False
+        self.app._refresh_outbox_counts()
+        if sent.status == DELIVERED:
+            self._finish_call(sent.result)
+            return
+        if sent.status == PENDING:
+            self._finish_pending(sent)
+            return
+        self._refused(sent.error)
 
     def _precheck(self, draft: IntakeDraft, errors: dict[str, str]) -> bool:
         if errors:
@@ -338,10 +452,9 @@ class SeatScreen(Screen):
         article = self.selected_article()
 
         def done(choice: AnswerChoice | None) -> None:
-            if choice is None:
-                return
-            self._run(self.services.intake.answer_online, self.operator, self.form.draft(),
-                      self.started_at, choice.article_id, choice.own_answer)
+            if choice is not None:
+                self._record("answer_online", article_id=choice.article_id,
+                             own_answer=choice.own_answer)
 
         self.app.push_screen(AnswerDialog(article, self.services.clock.now().date()), done)
 
@@ -350,15 +463,27 @@ class SeatScreen(Screen):
         if not self._precheck(draft, self.services.intake.validate_common(draft)):
             return
         article = self.selected_article()
-        domain, expert = self.services.intake.expert_target(
-            article.id if article else None, draft.category_id)
+        domain = (article.domain if article is not None and article.domain else None) or \
+            self._category_domain(draft.category_id)
         if domain is None:
             self.notify("请先选中知识库条目或选择诉求分类，以确定专家座席领域", severity="error")
             return
-        if expert is None:
-            self.notify(markup=False, message=f"当前没有“{domain}”领域的专家座席在岗，请按 F7 派发工单", severity="error")
+        run_db(self, self.services.intake.expert_for, domain,
+               done=lambda expert: self._ask_consent(domain, expert, article, True),
+               outage=lambda _e: self._ask_consent(domain, None, article, False),
+               group="expert", exclusive=True, name="expert_for")
+
+    def _category_domain(self, category_id: int | None) -> str | None:
+        category = self.services.catalog.categories().get(category_id) if category_id else None
+        return category.domain if category is not None and category.domain else None
+
+    def _ask_consent(self, domain: str, expert: OperatorInfo | None,
+                     article: ArticleInfo | None, known: bool) -> None:
+        if known and expert is None:
+            self.notify(f"当前没有“{domain}”领域的专家座席在岗，请按 F7 派发工单", severity="error")
             return
-        target = f"领域：{domain}　在岗专家：{expert.staff_no} {expert.name}"
+        target = f"领域：{domain}　在岗专家：{expert.staff_no} {expert.name}" if expert else \
+            f"领域：{domain}　（数据库连接中断：在岗专家在恢复后确定）"
 
         def done(consent: bool | None) -> None:
             if consent is None:
@@ -367,8 +492,8 @@ class SeatScreen(Screen):
                 self.notify("诉求人不同意转接，未转接。可按 F5 直接答复或 F7 派发工单。",
                             title="未转接")
                 return
-            self._run(self.services.intake.transfer_to_expert, self.operator, self.form.draft(),
-                      self.started_at, article.id if article else None, True)
+            self._record("transfer_to_expert",
+                         article_id=article.id if article is not None else None, consent=True)
 
         question = self.services.reference.phrases.get("consent_expert", "")
         self.app.push_screen(ConsentDialog(question, target), done)
@@ -389,11 +514,11 @@ class SeatScreen(Screen):
         units = sorted(self.services.catalog.units().values(), key=lambda u: u.id)
 
         def done(choice: DispatchChoice | None) -> None:
-            if choice is None:
-                return
-            self._run(self.services.intake.create_work_order, self.operator, self.form.draft(),
-                      self.started_at, choice.lead_unit_id, choice.co_handler_ids,
-                      article.id if article else None, choice.to_dispatcher)
+            if choice is not None:
+                self._record("create_work_order", lead_unit_id=choice.lead_unit_id,
+                             co_handler_ids=list(choice.co_handler_ids),
+                             article_id=article.id if article else None,
+                             to_dispatcher=choice.to_dispatcher)
 
         self.app.push_screen(DispatchDialog(proposal, units, triage.immediate_dispatch), done)
 
@@ -403,10 +528,8 @@ class SeatScreen(Screen):
             return
 
         def done(code: int | None) -> None:
-            if code is None:
-                return
-            self._run(self.services.intake.not_accepted, self.operator, self.form.draft(),
-                      self.started_at, code)
+            if code is not None:
+                self._record("not_accepted", code=code)
 
         self.app.push_screen(ScriptPickDialog("不予受理（第十一条）",
                                               self.services.reference.not_accepted,
@@ -433,31 +556,45 @@ class SeatScreen(Screen):
                 except ServiceError as exc:
                     self.notify(exc.message, severity="error")
                     return
-            self._run(self.services.intake.emergency_handoff, self.operator, current,
-                      self.started_at, choice.service, choice.summary, lead)
+            self._record("emergency_handoff", service=choice.service, summary=choice.summary,
+                         follow_up_lead_unit_id=lead)
 
         self.app.push_screen(EmergencyDialog([(r.service, r.name, r.script) for r in rules],
                                              suggested, summary, can_follow), done)
 
     def action_warning(self) -> None:
         def done(code: int | None) -> None:
-            if code is None:
-                return
-            self._run(self.services.intake.warn_caller, self.operator, self.form.draft(),
-                      self.started_at, code)
+            if code is not None:
+                self._record("warn_caller", code=code)
 
         self.app.push_screen(ScriptPickDialog("劝阻警示（第二十五条）",
                                               self.services.reference.warnings,
                                               "记录警示"), done)
 
+    # ------------------------------------------------------------------ online submissions
     def action_take_online(self) -> None:
         """Art. 3: the oldest website/WeChat/e-mail/蒙速办 request, into the same form."""
         if not self.form.draft().is_blank:
             self.notify("请先结束当前受理（或 Ctrl+N 放弃）再取网上来件", severity="warning")
             return
+        run_db(self, self._take_next, done=self._took, group="online", exclusive=True,
+               name="take_online",
+               outage=lambda _e: self.notify("数据库连接中断，暂时无法取网上来件",
+                                             severity="error"))
+
+    def _take_next(self) -> tuple[Submission | None, int]:
         submission = self.services.online.take_next(self.operator)
+        return submission, self.services.online.pending_count()
+
+    def _took(self, taken: tuple[Submission | None, int]) -> None:
+        submission, left = taken
         if submission is None:
             self.notify("网上来件队列为空", title="网上来件")
+            return
+        if not self.form.draft().is_blank:  # typed into meanwhile: the submission goes back
+            run_db(self, self.services.online.release, self.operator, submission.id,
+                   group="online-release")
+            self.notify("受理单已有内容，网上来件已退回队列", severity="warning")
             return
         draft = submission.to_draft()
         self._loading = True
@@ -469,27 +606,81 @@ class SeatScreen(Screen):
         self.query_one(ConsoleHeader).call_started = self.started_at
         self._refresh_derived(draft)
         self.save_draft_now()
-        self.notify(markup=False, message=f"{submission.channel}来件 {submission.external_id}（{submission.received_at:%m-%d %H:%M}）"
-                    f"，剩余 {self.services.online.pending_count()} 件", title="网上来件")
+        self.notify(f"{submission.channel}来件 {submission.external_id}"
+                    f"（{submission.received_at:%m-%d %H:%M}），剩余 {left} 件", title="网上来件")
         self.set_focus(self.query_one("#f-content", TextArea))
 
+    def _renew_submission(self) -> None:
+        """The submission on screen stays this seat's while the seat lives."""
+        if self._submission_id is None:
+            return
+        sid = self._submission_id
+
+        def renewed(still_mine: bool) -> None:
+            if not still_mine and self._submission_id == sid:
+                self.notify("该网上来件已被退回队列（长时间无响应）；记录结果时如他人已处理会提示",
+                            severity="warning")
+
+        run_db(self, self.services.online.renew, self.operator, sid, done=renewed,
+               group="online-lease", exclusive=True, name="renew_lease")
+
+    # ------------------------------------------------------------------ the outbox (F4)
+    def action_outbox(self) -> None:
+        from agent_console.ui.screens.outbox import OutboxScreen
+
+        self.app.push_screen(OutboxScreen(self.services, self.operator), self._outbox_closed)
+
+    def _outbox_closed(self, key: str | None) -> None:
+        self.app._refresh_outbox_counts()
+        if key is None:
+            return
+        if not self.form.draft().is_blank:
+            self.notify("请先结束当前受理（或 Ctrl+N 放弃），再把未能提交的来电退回受理单",
+                        severity="warning")
+            return
+        run_db(self, self.services.outbox.take_back, key, done=self._redo, group="outbox-back")
+
+    def _redo(self, command: SeatCommand | None) -> None:
+        self.app._refresh_outbox_counts()
+        if command is None:
+            return
+        draft = command.draft
+        if draft.submission_id is not None:
+            draft = IntakeDraft(**{**draft.to_dict(), "submission_id": None})
+        self._loading = True
+        self.form.load(draft)
+        self._last_draft = draft
+        self._submission_id = None
+        self.call_after_refresh(self._end_loading)
+        self.started_at = command.started_at
+        self.query_one(ConsoleHeader).call_started = self.started_at
+        self._refresh_derived(draft)
+        self.save_draft_now()
+        self.notify("已退回受理单：修改后重新记录", title="待提交")
+
+    # ------------------------------------------------------------------ call boundaries
     def action_next_call(self) -> None:
         if self.form.draft().is_blank:
             self._new_call()
             return
 
         def done(ok: bool | None) -> None:
-            if ok:
-                self.services.intake.discard_draft(self.operator)
-                if self._submission_id is not None:
-                    self.services.online.release(self.operator, self._submission_id)
-                    self.notify("网上来件已退回队列")
-                self._new_call()
+            if not ok:
+                return
+            sid = self._submission_id
+            run_db(self, self._abandon, sid, group="abandon", name="abandon_call")
+            if sid is not None:
+                self.notify("网上来件已退回队列")
+            self._new_call()
 
         self.app.push_screen(ConfirmDialog("放弃当前来电？",
                                            "当前受理单尚未记录结果，放弃后草稿将被删除。"), done)
 
-    # ------------------------------------------------------------------ call boundaries
+    def _abandon(self, submission_id: int | None) -> None:
+        self.services.outbox.discard_draft(self.operator)
+        if submission_id is not None:
+            self.services.online.release(self.operator, submission_id)
+
     def _finish_call(self, result: IntakeResult) -> None:
         self.last_result = result
         message = result.message
@@ -499,6 +690,18 @@ class SeatScreen(Screen):
             message += "\n" + order_notice.replace("{number}", result.order_number) \
                 .replace("{deadline}", deadline)
         self.notify(result.message, title="已记录")
+        self._new_call()
+        self.panel.show_outcome(message)
+
+    def _finish_pending(self, sent: Sent) -> None:
+        """Kept on this machine: recorded for the agent, delivered when the database is back."""
+        self.last_pending = sent
+        message = (f"已记录（{sent.command.label}），保存在本机，数据库恢复后自动提交"
+                   f"（待提交 {sent.waiting} 件，F4 查看）")
+        if sent.command.kind in ("create_work_order", "emergency_handoff"):
+            message += ("\n工单号在提交后生成（F4 可查看）：请告知诉求人诉求已受理，"
+                        "可凭来电号码查询办理进度")
+        self.notify(message, title="已记录（待提交）", severity="warning", timeout=8)
         self._new_call()
         self.panel.show_outcome(message)
 

@@ -3,8 +3,10 @@ articles. Enter on a notice opens its order."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,9 +14,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agent_console.services.dto import OperatorInfo
-from agent_console.services.errors import ServiceError
+from agent_console.ui.safe import add_row
 from agent_console.ui.screens.orders import supervision_text
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.work import run_db
 
 
 class SupervisionScreen(Screen):
@@ -60,35 +63,35 @@ class SupervisionScreen(Screen):
         self.query_one("#supervision-status", Static).update(Text("正在执行督办扫描…", style="yellow"))
         self._scan()
 
-    @work(thread=True, exclusive=True, group="supervision-scan")
     def _scan(self) -> None:
         """The first scan of a large backlog takes a while: off the UI thread."""
-        try:
-            report = self.services.supervision.scan(actor=self.operator)
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error")
-            return
-        message = f"扫描工单 {report.scanned} 件，提升督办级别 {report.raised} 件" + (
-            f"，{report.skipped_busy} 件正被他人处理，下次再扫" if report.skipped_busy else "") + (
-            f"；知识库过期督办 {report.kb_units} 个单位" if report.kb_units else "")
-        self.app.call_from_thread(self.notify, message)
-        self.app.call_from_thread(self.action_reload)
+        def scanned(report) -> None:
+            message = f"扫描工单 {report.scanned} 件，提升督办级别 {report.raised} 件" + (
+                f"，{report.skipped_busy} 件正被他人处理，下次再扫" if report.skipped_busy else "") + (
+                f"；知识库过期督办 {report.kb_units} 个单位" if report.kb_units else "")
+            self.notify(message)
+            self.action_reload()
+
+        run_db(self, partial(self.services.supervision.scan, actor=self.operator),
+               done=scanned, outage=self._outage, group="supervision-scan", exclusive=True,
+               name="supervision_scan")
+
+    def _outage(self, _exc) -> None:
+        self.query_one("#supervision-status", Static).update(
+            Text("数据库连接中断：显示的是上次读取的数据，恢复后按 r 刷新", style="bold red"))
 
     def action_reload(self) -> None:
         self.query_one("#supervision-status", Static).update(
             Text("正在统计承办单位排名…", style="yellow"))
         self._load()
 
-    @work(thread=True, exclusive=True, group="supervision-load")
     def _load(self) -> None:
         """The ranking aggregates every order: read in a worker, the screen stays live."""
-        try:
-            ranking = self.services.supervision.ranking()
-            stale = self.services.supervision.stale_articles()
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error")
-            return
-        self.app.call_from_thread(self._fill, ranking, stale)
+        def read():
+            return self.services.supervision.ranking(), self.services.supervision.stale_articles()
+
+        run_db(self, read, done=lambda got: self._fill(*got), outage=self._outage,
+               group="supervision-load", exclusive=True, name="supervision_load")
 
     def _fill(self, ranking: list, stale: list) -> None:
         self._ranking = ranking
@@ -97,16 +100,15 @@ class SupervisionScreen(Screen):
         table.clear()
         for i, u in enumerate(ranking, 1):
             rate = f"{u.satisfaction_rate:.0%}" if u.satisfaction_rate is not None else "—"
-            table.add_row(str(i), Text(u.unit), str(u.open_orders),
-                          Text(str(u.overdue), style="bold red" if u.overdue else ""),
-                          str(u.supervised), str(u.completed), rate, str(u.stale_articles),
-                          f"{u.score:.1f}")
+            add_row(table, i, u.unit, u.open_orders,
+                    Text(str(u.overdue), style="bold red" if u.overdue else ""),
+                    u.supervised, u.completed, rate, u.stale_articles, f"{u.score:.1f}")
         if ranking and row:
             table.move_cursor(row=min(row, len(ranking) - 1))
         st = self.query_one("#stale", DataTable)
         st.clear()
         for unit, art_id, title, valid in stale:
-            st.add_row(Text(unit), art_id, Text(title), f"{valid:%Y-%m-%d}")
+            add_row(st, unit, art_id, title, f"{valid:%Y-%m-%d}")
         self.query_one("#supervision-status", Static).update(
             Text(f"承办单位 {len(ranking)} 个；过期知识库条目 {len(stale)} 条；按 u 执行督办扫描，"
                  f"Tab 切换到督办通知，Enter 打开工单"))
@@ -121,15 +123,11 @@ class SupervisionScreen(Screen):
             0 <= row < len(self._ranking) else None
         self._load_notices(unit)
 
-    @work(thread=True, exclusive=True, group="supervision-notices")
     def _load_notices(self, unit) -> None:
-        try:
-            notices = self.services.supervision.notices(
-                unit_id=unit.unit_id if unit else None, limit=200)
-        except ServiceError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error")
-            return
-        self.app.call_from_thread(self._fill_notices, unit, notices)
+        run_db(self, partial(self.services.supervision.notices,
+                             unit_id=unit.unit_id if unit else None, limit=200),
+               done=lambda notices: self._fill_notices(unit, notices), outage=self._outage,
+               group="supervision-notices", exclusive=True, name="supervision_notices")
 
     def _fill_notices(self, unit, notices: list) -> None:
         self._notices = notices
@@ -139,9 +137,8 @@ class SupervisionScreen(Screen):
         table = self.query_one("#notices", DataTable)
         table.clear()
         for n in notices:
-            table.add_row(f"{n.at:%m-%d %H:%M}", n.number or "—", n.status,
-                          supervision_text(n.level),
-                          Text(n.reason), Text(n.actor))
+            add_row(table, f"{n.at:%m-%d %H:%M}", n.number or "—", n.status,
+                    supervision_text(n.level), n.reason, n.actor)
 
     @on(DataTable.RowSelected, "#notices")
     def _open_notice(self, event: DataTable.RowSelected) -> None:

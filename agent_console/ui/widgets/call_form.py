@@ -10,6 +10,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from agent_console.domain.enums import Channel, RequestType, Urgency
 from agent_console.domain.intake import IntakeDraft
 from agent_console.services.dto import CategoryInfo, RegionInfo
+from agent_console.ui.safe import options
 
 FIELD_IDS = {
     "caller_number": "f-number",
@@ -54,17 +55,17 @@ class CallForm(VerticalScroll):
         yield Static("", id="e-caller_name", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Label("渠道", classes="field-label")
-            yield Select([(c.value, c.value) for c in Channel], value=Channel.PHONE.value,
+            yield Select(options((c.value, c.value) for c in Channel), value=Channel.PHONE.value,
                          allow_blank=False, id="f-channel", compact=True)
             yield Label("类型", classes="field-label-short")
-            yield Select([(t.value, t.value) for t in RequestType],
+            yield Select(options((t.value, t.value) for t in RequestType),
                          value=RequestType.CONSULT.value, allow_blank=False, id="f-type", compact=True)
             yield Label("紧急", classes="field-label-short")
-            yield Select([(u.value, u.value) for u in Urgency], value=Urgency.NORMAL.value,
+            yield Select(options((u.value, u.value) for u in Urgency), value=Urgency.NORMAL.value,
                          allow_blank=False, id="f-urgency", compact=True)
         with Horizontal(classes="form-row"):
             yield Label("区域", classes="field-label")
-            yield Select([(r.name, r.name) for r in self._regions], prompt="请选择旗县市区",
+            yield Select(options((r.name, r.name) for r in self._regions), prompt="请选择旗县市区",
                          id="f-region", compact=True)
         yield Static("", id="e-region", classes="field-error")
         with Horizontal(classes="form-row"):
@@ -90,7 +91,7 @@ class CallForm(VerticalScroll):
         if self._categories_ready:
             return
         wanted = self._pending_category
-        select.set_options([(c.path, c.id) for c in self._categories])
+        select.set_options(options((c.path, c.id) for c in self._categories))
         self._categories_ready = True
         if wanted is not None:
             select.value = wanted

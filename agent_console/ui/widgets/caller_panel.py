@@ -86,8 +86,13 @@ class CallerPanel(Vertical):
         yield Static(Text("诉求人历史", style="bold"), classes="pane-title")
         yield Static(history_text(None), id="caller-history")
 
-    def show_history(self, history: CallerHistory | None, now: datetime | None = None) -> None:
-        self.query_one("#caller-history", Static).update(history_text(history, now))
+    def show_history(self, history: CallerHistory | None, now: datetime | None = None,
+                     note: str | None = None) -> None:
+        """``note``: said above the history (the database is away, what is shown is cached)."""
+        text = history_text(history, now) if history is not None or note is None else Text()
+        if note:
+            text = Text(note + "\n", style="bold red").append_text(text)
+        self.query_one("#caller-history", Static).update(text)
 
     def show_repeat(self, notice: RepeatNotice | None) -> None:
         widget = self.query_one("#repeat-notice", Static)

@@ -12,6 +12,9 @@ from agent_console.domain.clock import Clock
 from agent_console.services.dto import OperatorInfo
 
 
+RECOVERED_SHOWN = 60  # seconds the header says the database is back
+
+
 def format_duration(seconds: int) -> str:
     seconds = max(0, seconds)
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
@@ -38,6 +41,10 @@ class ConsoleHeader(Static):
         text = Text()
         text.append(" 通辽12345 ", style="bold reverse")
         text.append(f" {self._title}  ", style="bold")
+        status = self._status(now)
+        if status:  # first, so that a narrow terminal still shows it
+            text.append_text(status)
+            text.append("  ")
         text.append("工号 ")
         text.append(self._operator.staff_no, style="bold")
         text.append(" ")
@@ -49,3 +56,22 @@ class ConsoleHeader(Static):
             text.append(format_duration(elapsed), style="bold")
         text.append(f"   {now:%Y-%m-%d %H:%M:%S}")
         self.update(text)
+
+    def _status(self, now: datetime) -> Text:
+        """The database and the local outbox, when there is something to say."""
+        text = Text()
+        services = getattr(self.app, "services", None)
+        health = getattr(services, "health", None)
+        if health is not None:
+            state = health.state()
+            if not state.up:
+                text.append(f"● {state.message or '数据库连接中断'}（{state.since:%H:%M:%S} 起）",
+                            style="bold white on red")
+            elif state.since is not None and (now - state.since).total_seconds() < RECOVERED_SHOWN:
+                text.append(f"● 数据库已恢复（{state.since:%H:%M:%S}）", style="bold green")
+        waiting, refused = getattr(self.app, "outbox_counts", (0, 0))
+        if waiting:
+            text.append(f"{'  ' if text else ''}待提交 {waiting} 件（F4）", style="bold yellow")
+        if refused:
+            text.append(f"{'  ' if text else ''}未能提交 {refused} 件（F4）", style="bold red")
+        return text
