@@ -68,6 +68,7 @@ class Services:
             raise
 
     def close(self) -> None:
+        self.outbox.close()
         self.engine.dispose()
 
 

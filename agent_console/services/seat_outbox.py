@@ -107,6 +107,9 @@ class SeatOutbox:
     def path(self):
         return self._outbox.path
 
+    def close(self) -> None:
+        self._outbox.close()
+
     # ------------------------------------------------------------------ outcomes
     def record(self, command: SeatCommand) -> Sent:
         """Keep the outcome locally, then deliver what waits (this one last). Runs in a

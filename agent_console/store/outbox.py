@@ -88,22 +88,31 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._ready = False
+        self._con: sqlite3.Connection | None = None
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """One short connection per call, committed on success (durable: synchronous=FULL)."""
-        with self._lock:
-            if not self._ready:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                                  check_same_thread=False)
             try:
                 con.row_factory = sqlite3.Row
                 con.execute("PRAGMA journal_mode=WAL")
-                con.execute("PRAGMA synchronous=FULL")
-                if not self._ready:
-                    con.executescript(SCHEMA)
-                    self._ready = True
+                con.execute("PRAGMA synchronous=FULL")  # committed means on disk
+                con.executescript(SCHEMA)
+            except BaseException:
+                con.close()
+                raise
+            self._con = con
+        return self._con
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on the file's connection (one per console, used under a lock);
+        after an error the connection is dropped and the next call opens it again."""
+        with self._lock:
+            con = self._connection()
+            try:
                 con.execute("BEGIN IMMEDIATE")
                 try:
                     yield con
@@ -111,8 +120,20 @@ class Outbox:
                     con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
+            except sqlite3.Error:
+                self.close_locked()
+                raise
+
+    def close_locked(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
             finally:
-                con.close()
+                self._con = None
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_locked()
 
     # ------------------------------------------------------------------ outcomes
     def put(self, key: str, operator_id: int, kind: str, payload: dict, at: datetime,
