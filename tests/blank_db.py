@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent_console.config import Settings
-from tests.conftest import PG_ADMIN_URL, database_urls
+from tests.conftest import database_urls, pg_database
 
 
 @pytest.fixture(params=database_urls())
@@ -16,21 +16,12 @@ def blank_db_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'blank.sqlite3'}"
         return
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"blank_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("blank") as url:
+        yield url
 
 
 @pytest.fixture
-def production_settings(blank_db_url: str, data_dir: Path, shared_cache: Path) -> Settings:
-    return Settings(db_url=blank_db_url, data_dir=data_dir, cache_dir=shared_cache)
+def production_settings(blank_db_url: str, data_dir: Path, shared_cache: Path,
+                        tmp_path: Path) -> Settings:
+    return Settings(db_url=blank_db_url, data_dir=data_dir, cache_dir=shared_cache,
+                    state_dir=tmp_path / "state")

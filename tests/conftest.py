@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +13,10 @@ import pytest
 from agent_console.config import Settings, seed_data_dir
 from agent_console.domain.clock import FrozenClock
 from agent_console.services.container import Services, open_services
+
+# The console's log and local outbox never land in the real user directories during tests.
+os.environ.setdefault("AGENT_CONSOLE_LOG_DIR", tempfile.mkdtemp(prefix="agent-console-test-log-"))
+os.environ.setdefault("AGENT_CONSOLE_STATE", tempfile.mkdtemp(prefix="agent-console-test-state-"))
 
 # Fixtures of their own modules: a blank (production) database, and real outages.
 pytest_plugins = ["tests.blank_db", "tests.outage"]
@@ -60,23 +66,35 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_template(tmp_path_factory):
+@contextmanager
+def pg_database(prefix: str, template: str | None = None):
+    """A throw-away database on the test server (a copy of ``template`` if given): its URL,
+    dropped afterwards."""
     import uuid
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    _seed(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
-          tmp_path_factory.mktemp("pg-cache"))
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory):
+    from sqlalchemy.engine import make_url
+
+    with pg_database("tmpl") as url:
+        _seed(url, tmp_path_factory.mktemp("pg-cache"))
+        yield make_url(url).database
 
 
 @pytest.fixture(params=database_urls())
@@ -90,20 +108,8 @@ def db_url(request, tmp_path: Path) -> str:
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite:///{target}"
         return
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    template = request.getfixturevalue("pg_template")
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database("t", request.getfixturevalue("pg_template")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -443,6 +443,11 @@ def allowed_actions(status: str, role: Role) -> list[Action]:
                               if t.source.value == status and role in t.roles))
 
 
+def supervises(actor: ActorLike) -> bool:
+    """Whether the actor works the supervision desk (Art. 19: the scan, ranking, notices)."""
+    return actor.role in SUPERVISION_DESK
+
+
 def may_view(state: OrderState, actor: ActorLike) -> bool:
     """A liaison sees the orders of the own unit only (lead or co-handler, Art. 21)."""
     return actor.role is not Role.UNIT_LIAISON or actor.unit_id in state.units

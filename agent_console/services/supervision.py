@@ -16,10 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
 from agent_console.domain.workflow import (
-    SUPERVISION_DESK,
     TIERS,
     Action,
     Refusal,
+    supervises,
     supervision_due,
 )
 from agent_console.services.dto import OperatorInfo
@@ -107,7 +107,7 @@ class SupervisionService:
     def scan(self, actor: OperatorInfo | None = None) -> ScanReport:
         """Raise every overdue open order to the level its lateness calls for, and every order
         still unsigned after its sign-for deadline to level 1."""
-        if actor is not None and actor.role not in SUPERVISION_DESK:
+        if actor is not None and not supervises(actor):
             raise PermissionDenied("只有督办员可以执行督办扫描")
         now = self._clock.now()
         scanned = raised = busy = 0

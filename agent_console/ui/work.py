@@ -26,7 +26,7 @@ def _post(node: DOMNode, callback: Callable | None, *args) -> None:
     app = node.app
 
     def deliver() -> None:
-        if app._exit or not getattr(node, "is_attached", True):
+        if app._exit or not app.is_running or not getattr(node, "is_attached", True):
             return  # the screen was closed (or the app is stopping) meanwhile
         callback(*args)
 

@@ -48,8 +48,8 @@ async def main(db: str, state: str, cache: str, mode: str = "f7") -> None:
         await pilot.press("f7")
         await settle(pilot)
         say("F7")
+        say("ENTER")  # the kill may come while the key is still on its way
         await pilot.press("enter")
-        say("ENTER")
         while screen.last_result is None and not screen.last_pending:
             await pilot.pause(0.01)
         say("RECORDED")

@@ -3,29 +3,26 @@ rows referencing it), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+import pytest
+from sqlalchemy import text
 
 from agent_console.store import migrate
 from agent_console.store.engine import make_engine
+from tests.conftest import pg_database
 
 
-def _fresh_url(db_url: str, tmp_path) -> str:
+@pytest.fixture
+def old_url(db_url, tmp_path):
+    """An empty database of the same kind (the migrations start from nothing)."""
     if db_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    import uuid
-
-    name = f"u_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(db_url).set(database=name).render_as_string(hide_password=False)
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    with pg_database("old") as url:
+        yield url
 
 
-def test_upgrade_from_0007_keeps_calls_and_orders(db_url, tmp_path):
-    url = _fresh_url(db_url, tmp_path)
-    engine = make_engine(url)
+def test_upgrade_from_0007_keeps_calls_and_orders(old_url):
+    engine = make_engine(old_url)
     migrate.upgrade(engine, "0007")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO units (id, code, name, kind, service_area, domains) "

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_console.domain.enums import OrderStatus, Role
-from agent_console.domain.workflow import SUPERVISION_DESK
+from agent_console.domain.workflow import supervises
 
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
@@ -86,7 +86,7 @@ class OrdersScreen(Screen):
                           "督办")
         self.action_refresh()
         self.set_focus(table)
-        if self.operator.role in SUPERVISION_DESK:
+        if supervises(self.operator):
             self.set_interval(SCAN_SECONDS, self._scan_in_background)
 
     def _scan_in_background(self) -> None:
@@ -104,7 +104,7 @@ class OrdersScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "supervision":
-            return self.operator.role in SUPERVISION_DESK
+            return supervises(self.operator)
         return True
 
     def action_supervision(self) -> None:
