@@ -39,8 +39,10 @@ def outage_message(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).lower()
     if "disk is full" in text or "no space" in text:
         return "数据库所在磁盘已满"
-    if "readonly" in text or "read-only" in text or "i/o error" in text:
+    if "readonly" in text or "read-only" in text:
         return "数据库文件不可写"
+    if "i/o error" in text:  # SQLite says this of a full disk and of a file it may not write
+        return "数据库文件写入失败（磁盘已满或不可写）"
     if "locked" in text:
         return "数据库被占用（锁等待超时）"
     return "数据库连接中断"

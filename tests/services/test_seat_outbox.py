@@ -99,7 +99,8 @@ def test_outcomes_wait_while_the_sqlite_file_is_unwritable(services, agent, box,
     second, third = answer(services, agent, "13800000001"), work_order(services, agent)
     with unwritable(sqlite_path(db_url)):
         assert box.record(second).status == PENDING
-        assert not box._health.up and box._health.state().message == "数据库文件不可写"
+        assert not box._health.up
+        assert box._health.state().message in ("数据库文件不可写", "数据库文件写入失败（磁盘已满或不可写）")
         assert box.record(third).status == PENDING  # not even tried: the database is away
         assert box.counts() == (2, 0)
         assert box.save_draft(agent, draft(content="断开期间继续输入的诉求"), FROZEN_AT) is False
@@ -170,6 +171,21 @@ def test_outbox_files_are_per_database(tmp_path):
     b = outbox_path(tmp_path, "postgresql+psycopg://u:other@db1/hotline")
     c = outbox_path(tmp_path, "postgresql+psycopg://u:secret@db2/hotline")
     assert a == b and a != c and "secret" not in a.name
+
+
+def test_what_the_agent_is_told_of_an_outage():
+    from sqlalchemy.exc import OperationalError
+
+    from agent_console.services.health import outage_message
+
+    def said(words: str) -> str:
+        return outage_message(OperationalError("INSERT", {}, Exception(words)))
+
+    assert said("database or disk is full") == "数据库所在磁盘已满"
+    assert said("attempt to write a readonly database") == "数据库文件不可写"
+    assert said("disk I/O error") == "数据库文件写入失败（磁盘已满或不可写）"
+    assert said("database is locked") == "数据库被占用（锁等待超时）"
+    assert said("connection refused") == "数据库连接中断"
 
 
 def test_what_counts_as_an_outage():
