@@ -32,6 +32,7 @@ KINDS = {
     "warn_caller": Outcome.WARNING,
 }
 DELIVERED, PENDING, REFUSED = "delivered", "pending", "refused"
+MAX_ATTEMPTS = 5  # an outcome the database keeps failing for no outage is refused after these
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,10 @@ class SeatOutbox:
                                           self._clock.now())
                 return Sent(REFUSED, command, error=exc)
             except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                self._health.failed(exc)
+                if is_outage(exc):
+                    self._health.failed(exc)
+                else:  # e.g. a constraint race with another seat: kept, tried again
+                    log.exception("delivering %s failed; kept for the next try", command.key)
                 if not kept:
                     raise
                 self._outbox.attempted(command.key, str(exc))
@@ -180,14 +182,17 @@ class SeatOutbox:
                 refused.append((command, exc.message))
                 continue
             except Exception as exc:
-                if not is_outage(exc):
-                    log.exception("delivering %s failed", entry.key)
-                    self._outbox.refused(entry.key, f"系统错误：{exc}"[:200], self._clock.now())
-                    refused.append((command, "系统错误，详情见日志"))
-                    continue
-                self._health.failed(exc)
-                self._outbox.attempted(entry.key, str(exc))
-                return FlushReport(tuple(delivered), tuple(refused), self.counts()[0], True)
+                if is_outage(exc):
+                    self._health.failed(exc)
+                    self._outbox.attempted(entry.key, str(exc))
+                    return FlushReport(tuple(delivered), tuple(refused), self.counts()[0], True)
+                log.exception("delivering %s failed (attempt %d)", entry.key, entry.attempts + 1)
+                if entry.attempts + 1 < MAX_ATTEMPTS:  # a race with another seat: later, in order
+                    self._outbox.attempted(entry.key, str(exc))
+                    return FlushReport(tuple(delivered), tuple(refused), self.counts()[0], False)
+                self._outbox.refused(entry.key, "系统错误，详情见日志", self._clock.now())
+                refused.append((command, "系统错误，详情见日志"))
+                continue
             self._outbox.delivered(entry.key, _result_dict(result), self._clock.now())
             delivered.append((command, result))
         return FlushReport(tuple(delivered), tuple(refused), self.counts()[0], False)

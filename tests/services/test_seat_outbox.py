@@ -209,3 +209,33 @@ def test_the_probe_is_a_real_write(services, db_url):
                 services.ping()
             assert is_outage(exc.value)
     services.ping()
+
+
+def test_an_unexpected_failure_is_kept_tried_again_then_refused(services, agent, box,
+                                                               monkeypatch):
+    """Not an outage, not a rule (a constraint race with another seat, a bug): the outcome
+    stays here and is tried again in order; after five failures it is refused for the agent."""
+    from sqlalchemy.exc import IntegrityError
+
+    from agent_console.services.seat_outbox import MAX_ATTEMPTS
+
+    calls = []
+
+    def racing(*args, **kwargs):
+        calls.append(1)
+        raise IntegrityError("INSERT INTO callers", {}, Exception("callers_phone_key"))
+
+    real = services.intake.answer_online
+    monkeypatch.setattr(services.intake, "answer_online", racing)
+    command = answer(services, agent)
+    assert box.record(command).status == PENDING  # the screen says 已记录 (kept here)
+    assert box.load_draft(agent) is None  # the form went with it
+    monkeypatch.setattr(services.intake, "answer_online", real)
+    report = box.flush()  # the race is over: delivered once
+    assert [c.key for c, _r in report.delivered] == [command.key]
+    assert count(services, IntakeRecord) == 1
+    monkeypatch.setattr(services.intake, "answer_online", racing)
+    other = answer(services, agent, "13800000009")
+    box.record(other)  # the first attempt
+    refused = [r for _ in range(MAX_ATTEMPTS - 1) for r in box.flush().refused]
+    assert box.counts() == (0, 1) and [why for _c, why in refused] == ["系统错误，详情见日志"]
