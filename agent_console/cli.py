@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from agent_console import __version__
+from agent_console.cli_zh import ChineseArgumentParser
 from agent_console.config import load_settings
 from agent_console.domain.enums import Outcome, Role
 
@@ -24,7 +25,7 @@ def _db_option(parser: argparse.ArgumentParser, top: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(  # help and errors in Chinese, every subcommand too
         prog="agent-console",
         description="通辽市12345政务服务便民热线 坐席工作台。不带子命令时启动全屏控制台。",
     )
@@ -119,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "此命令立即退回。")
     ir.add_argument("id", type=int, help="来件编号（intake list 第一列）")
     _db_option(ir)
+
+    cal = sub.add_parser("calendar", help="工作日历：法定节假日、调休上班日与中心导入的日期（办理时限按此计算）")
+    cal_sub = cal.add_subparsers(dest="calendar_command", metavar="操作", required=True)
+    cs = cal_sub.add_parser("show", help="列出某年的节假日和调休上班日及其来源（法定/中心导入）")
+    cs.add_argument("year", type=int, help="年份，如 2027")
+    cs.add_argument("--json", action="store_true", help="输出 JSON")
+    _db_option(cs)
+    ci = cal_sub.add_parser(
+        "import", help="导入中心日历 CSV（日期,类型,名称；类型为 上班 或 休息）",
+        description="CSV 文件，UTF-8 编码，每行“日期,类型,名称”，如 2027-02-20,上班,春节调休上班；"
+                    "首行可为表头。导入后替换文件所含年份原有的中心日期；任一行有误则整个文件不导入。")
+    ci.add_argument("file", help="CSV 文件路径")
+    _db_option(ci)
 
     sim = sub.add_parser("simulate", help="通过业务服务模拟真实历史（演示、培训、报表用）")
     sim.add_argument("--days", type=int, default=7, help="模拟天数（截至今天）")
@@ -371,6 +385,56 @@ def cmd_intake(args) -> int:
         services.close()
 
 
+WEEKDAYS = "一二三四五六日"
+
+
+def cmd_calendar(args) -> int:
+    from pathlib import Path
+
+    from agent_console.services.errors import ServiceError
+
+    services = _open(args)
+    try:
+        if args.calendar_command == "import":
+            report = services.calendar.import_file(Path(args.file))
+            years = "、".join(f"{y}年" for y in report.years)
+            print(f"已导入 {years}中心日历：上班 {report.work_days} 天，休息 {report.rest_days} 天"
+                  f"（替换原有 {report.replaced} 条）")
+            for d in report.days:
+                print(f"  {d.day}  周{WEEKDAYS[d.day.weekday()]}  {d.kind.value}  {d.name}")
+            return 0
+        view = services.calendar.year(args.year)
+    except ServiceError as exc:
+        return _refused(exc, "导入失败，文件未导入任何日期：")
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps({
+            "year": view.year, "has_data": view.has_data,
+            "library_schedule": view.library_schedule, "centre_entries": view.centre_entries,
+            "days": [{"date": d.day.isoformat(), "weekday": f"周{WEEKDAYS[d.day.weekday()]}",
+                      "kind": d.kind.value, "name": d.name, "source": d.source.value}
+                     for d in view.days],
+        }, ensure_ascii=False))
+        return 0
+    if view.has_data:
+        where = "中心导入" if view.centre_entries else "法定（国务院放假安排）"
+        if view.centre_entries and view.library_schedule:
+            where = "法定（国务院放假安排），并有中心导入的日期"
+        print(f"{view.year}年工作日历：{where}")
+    else:
+        print(f"{view.year}年无节假日安排数据：没有国务院放假安排（调休）数据，也没有中心导入的日期。"
+              "下列法定节假日按放假办法推算，调休上班日未知，其余按周一至周五计算工作日；"
+              "请用 agent-console calendar import 导入该年的日历。")
+    if not view.days:
+        print("（没有节假日或调休上班日）")
+        return 0
+    _print_table(["日期", "星期", "类型", "名称", "来源"],
+                 [[d.day.isoformat(), f"周{WEEKDAYS[d.day.weekday()]}", d.kind.value, d.name,
+                   d.source.value] for d in view.days])
+    return 0
+
+
 def cmd_simulate(args) -> int:
     import time
 
@@ -589,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
                 "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise,
-                "intake": cmd_intake, "simulate": cmd_simulate}
+                "intake": cmd_intake, "simulate": cmd_simulate, "calendar": cmd_calendar}
     from agent_console.services.health import is_outage, outage_message
     from agent_console.store.seed import NotADemoDatabase
 

@@ -67,6 +67,8 @@ class Outcome(StrEnum):
     NOT_ACCEPTED = "not_accepted"
     EMERGENCY = "emergency"
     WARNING = "warning"
+    HUNG_UP = "hung_up"        # the caller hung up before the request could be taken
+    INVALID = "invalid"        # silent, misdialled, test or unrelated call
 
     @property
     def label(self) -> str:
@@ -80,6 +82,8 @@ OUTCOME_LABELS = {
     Outcome.NOT_ACCEPTED: "不予受理",
     Outcome.EMERGENCY: "紧急联动",
     Outcome.WARNING: "劝阻警示",
+    Outcome.HUNG_UP: "来电挂断",
+    Outcome.INVALID: "无效来电",
 }
 
 

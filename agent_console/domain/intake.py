@@ -15,7 +15,7 @@ from agent_console.domain.text import check_text
 NAME_MAX = 30
 ADDRESS_MAX = 200
 CONTENT_MIN = 4
-CONTENT_MAX = 2000
+CONTENT_MAX = 5000  # online submissions carry up to this much; the form takes all of it
 REPEAT_WINDOW = timedelta(days=30)
 REPEAT_THRESHOLD = 62.0
 
@@ -25,6 +25,7 @@ class IntakeDraft:
     """Everything typed into the form; saved as the agent types (never loses input)."""
 
     caller_number: str = ""
+    number_withheld: bool = False  # the caller's number was not shown (隐藏号码)
     caller_name: str = ""
     confidential: bool = False
     channel: str = Channel.PHONE.value
@@ -48,6 +49,7 @@ class IntakeDraft:
         return replace(
             draft,
             caller_number=str(draft.caller_number or ""),
+            number_withheld=bool(draft.number_withheld),
             caller_name=str(draft.caller_name or ""),
             confidential=bool(draft.confidential),
             region=str(draft.region or ""),
@@ -59,16 +61,15 @@ class IntakeDraft:
 
     @property
     def is_blank(self) -> bool:
-        return not (self.caller_number.strip() or self.caller_name.strip()
+        return not (self.number_withheld or self.caller_number.strip() or self.caller_name.strip()
                     or self.address.strip() or self.content.strip())
 
 
 def validate_common(draft: IntakeDraft, regions: frozenset[str]) -> dict[str, str]:
     """Checks every outcome needs: a reachable caller and a recordable request."""
     errors: dict[str, str] = {}
-    phone = normalise_phone(draft.caller_number)
-    if phone.error:
-        errors["caller_number"] = phone.error
+    if msg := check_number(draft):
+        errors["caller_number"] = msg
     if msg := check_text("姓名", draft.caller_name, max_len=NAME_MAX, allow_emoji=False):
         errors["caller_name"] = msg
     if msg := check_text("地址", draft.address, max_len=ADDRESS_MAX):
@@ -87,10 +88,39 @@ def validate_common(draft: IntakeDraft, regions: frozenset[str]) -> dict[str, st
     return errors
 
 
-def validate_for_work_order(draft: IntakeDraft, regions: frozenset[str]) -> dict[str, str]:
+def check_number(draft: IntakeDraft) -> str | None:
+    """A valid number, or none at all when the call came in withheld."""
+    if draft.number_withheld:
+        if draft.caller_number.strip():
+            return "已勾选“未显示号码”：请清空号码，或取消勾选后填写号码"
+        return None
+    error = normalise_phone(draft.caller_number).error
+    if error == "来电号码不能为空":
+        return "来电号码不能为空；来电未显示号码时请勾选“未显示号码”"
+    return error
+
+
+def validate_for_work_order(draft: IntakeDraft, regions: frozenset[str],
+                            emergency: bool = False) -> dict[str, str]:
+    """A work order also needs its category and, except after an emergency hand-off, a number
+    the unit can call back (Art. 18(1))."""
     errors = validate_common(draft, regions)
     if draft.category_id is None:
         errors["category"] = "派发工单前请选择诉求分类"
+    if draft.number_withheld and not emergency and "caller_number" not in errors:
+        errors["caller_number"] = "来电未显示号码：派发工单须请诉求人留下联系电话（承办单位须联系诉求人）"
+    return errors
+
+
+def validate_call_end(draft: IntakeDraft) -> dict[str, str]:
+    """A hung-up or invalid call: the number if there is one; whatever was typed is kept."""
+    errors: dict[str, str] = {}
+    if (draft.caller_number.strip() or draft.number_withheld) and (msg := check_number(draft)):
+        errors["caller_number"] = msg
+    if msg := check_text("诉求内容", draft.content, max_len=CONTENT_MAX, allow_newlines=True):
+        errors["content"] = msg
+    if msg := check_text("姓名", draft.caller_name, max_len=NAME_MAX, allow_emoji=False):
+        errors["caller_name"] = msg
     return errors
 
 
@@ -101,6 +131,14 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     return max(fuzz.ratio(na, nb), fuzz.token_set_ratio(na, nb) * 0.95,
                fuzz.partial_ratio(na, nb) * 0.9 if min(len(na), len(nb)) >= 8 else 0.0)
+
+
+def script_for_repeat(script: str, order_number: str | None, at: datetime | None) -> str:
+    """The Art. 11(6) script naming the earlier request: ``{earlier}`` and ``{number}``."""
+    earlier = ""
+    if at is not None:
+        earlier = f"（{at:%Y年%m月%d日}登记" + (f"，工单编号{order_number}" if order_number else "") + "）"
+    return script.replace("{earlier}", earlier).replace("{number}", order_number or "")
 
 
 def is_repeat(content: str, earlier_content: str, earlier_at: datetime, now: datetime,

@@ -31,6 +31,13 @@ def has_emoji(text: str) -> bool:
     return any(is_emoji(ch) for ch in text)
 
 
+def done_label(label: str) -> str:
+    """“已…” for what has just been done: 接听 → 已接听; a label that already says it
+    (已接听, 已完成, 已办结) is kept as it is, never 已已接听."""
+    label = label.strip()
+    return label if label.startswith("已") else f"已{label}"
+
+
 def describe_char(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
+from agent_console.domain.calendar import WorkCalendar
 from agent_console.domain.deadlines import DeadlineRule, compute_deadlines, find_rule
 from agent_console.domain.enums import OPEN_ORDER_STATUSES
 from agent_console.domain.enums import OrderStatus as S
@@ -104,7 +105,8 @@ RESOLUTIONS = ("已解决", "暂时无法解决，已向诉求人解释")
 CALLER_VIEWS = ("满意", "基本满意", "不满意", "未表态")
 CONTACT_RESULTS = {"reached": "已联系上", "no_answer": "未接通", "refused": "诉求人拒不配合"}
 FAILED_CONTACTS = frozenset({"no_answer", "refused"})
-MIN_FAILED_CONTACTS = 2
+# Art. 18(6): the evidence a termination request carries (证明材料说明).
+EVIDENCE_MIN, EVIDENCE_MAX = 5, 500
 MAX_SUPERVISION_LEVEL = 3
 REASON_MAX = 1000
 # Art. 19(2): how long past the deadline an order reaches each level (1 at the deadline).
@@ -191,9 +193,26 @@ class Facts:
 
     now: datetime
     deadlines: tuple[DeadlineRule, ...] = ()
+    # the working calendar deadlines count on (holidays, 调休, the centre's entries); the
+    # service passes the one it loaded; without it no deadline is computed
+    calendar: WorkCalendar | None = None
     units: Mapping[int, str] = field(default_factory=dict)  # id → name, of the units involved
-    failed_contacts: int = 0  # contact notes with no answer / refused (Art. 18(6))
+    # when the caller could not be reached or refused (Art. 18(6)), and how far apart those
+    # attempts must be (data/workflow_rules.json); ``None``: no termination rule loaded
+    failed_contacts: tuple[datetime, ...] = ()
+    termination: TerminationRule | None = None
+    # returns of this order rejected since it was last dispatched (Art. 17, 19(1))
+    rejected_returns: int = 0
     parts_from: frozenset[int] = frozenset()  # co-handlers that have submitted their part
+
+
+@dataclass(frozen=True)
+class TerminationRule:
+    """Art. 18(6): how many failed contacts a termination needs, each on another day than the
+    one before or at least ``min_hours_apart`` after it (data/workflow_rules.json)."""
+
+    min_failed_contacts: int
+    min_hours_apart: float
 
 
 @dataclass(frozen=True)
@@ -202,6 +221,7 @@ class Event:
     from_status: S | None
     to_status: S
     reason: str
+    by_system: bool = False  # raised by the rules, not by the actor (signed by the system)
 
 
 @dataclass(frozen=True)
@@ -294,6 +314,7 @@ class RejectExtension(Command):
 @dataclass(frozen=True)
 class RequestTermination(Command):
     action: ClassVar[Action] = Action.REQUEST_TERMINATION
+    evidence: str = ""  # 证明材料说明: what proves the caller was unreachable or refused
 
 
 @dataclass(frozen=True)
@@ -384,10 +405,12 @@ def command_for(action: Action, reason: str = "", **values) -> Command:
 
 
 def facts_needed(command: Command) -> frozenset[str]:
-    """Which of the costly facts (``failed_contacts``, ``parts_from``) a command's decision
-    reads; the others may stay empty."""
+    """Which of the costly facts (``failed_contacts``, ``parts_from``, ``rejected_returns``)
+    a command's decision reads; the others may stay empty."""
     if isinstance(command, RequestTermination):
         return frozenset({"failed_contacts"})
+    if isinstance(command, RequestReturn):
+        return frozenset({"rejected_returns"})
     if isinstance(command, Complete):
         return frozenset({"parts_from"})
     return frozenset()
@@ -513,24 +536,29 @@ def _after(decision: Decision, command: Command, facts: Facts) -> Decision | Ref
                           "回访不满意且诉求合理合法，退回承办单位重新办理（第二十条）")
         decision = _raise(decision, "回访不满意且诉求合理合法，依法应当解决的诉求未解决"
                                     "（第十九条第（三）项）")
-    if isinstance(command, RejectReturn):
-        decision = _raise(decision, "申请退回理由不成立，属职责范围内拒不接受诉求工单"
-                                    "（第十九条第（一）项）")
+    # A rejected return alone is the centre ruling on the unit's reasons (Art. 17); asking to
+    # return the order again after that is refusing it (Art. 19(1)), as is leaving it unsigned
+    # past the sign-for deadline (``supervision_due``).
+    if isinstance(command, RequestReturn) and facts.rejected_returns:
+        decision = _raise(decision, f"申请退回已被驳回{facts.rejected_returns}次仍再次申请退回，"
+                                    "属职责范围但拒不接受诉求工单（第十九条第（一）项）")
     return decision
 
 
-def _chain(decision: Decision, action: Action, state: OrderState, reason: str) -> Decision:
+def _chain(decision: Decision, action: Action, state: OrderState, reason: str,
+           by_system: bool = False) -> Decision:
     before = decision.state.status
-    return replace(decision, state=state,
-                   events=decision.events + (Event(action, S(before), S(state.status), reason),))
+    event = Event(action, S(before), S(state.status), reason, by_system)
+    return replace(decision, state=state, events=decision.events + (event,))
 
 
 def _raise(decision: Decision, why: str) -> Decision:
-    """A supervision notice raised by the rules, in the same change."""
+    """A supervision notice raised by the rules, in the same change; signed by the system
+    (as the scan's are), not by whoever made the change that triggered it."""
     before = decision.state.supervision_level
     after = min(before + 1, MAX_SUPERVISION_LEVEL)
     return _chain(decision, Action.SUPERVISE, replace(decision.state, supervision_level=after),
-                  f"自动督办：{why}，督办级别 {before}→{after}")
+                  f"自动督办：{why}，督办级别 {before}→{after}", by_system=True)
 
 
 def _with(detail: str, reason: str) -> str:
@@ -541,10 +569,13 @@ def _with(detail: str, reason: str) -> str:
 def _clock(state: OrderState, facts: Facts) -> OrderState | Refusal:
     """A fresh deadline from the table, from now (dispatch, reopening)."""
     try:
-        rule = find_rule(facts.deadlines, state.request_type, state.urgency)
+        rule = find_rule(facts.deadlines, state.request_type, state.urgency,
+                         state.immediate_dispatch)
     except KeyError as exc:
         return Refusal(str(exc.args[0]))
-    d = compute_deadlines(facts.now, rule)
+    if facts.calendar is None:
+        return Refusal("工作日历未加载，无法计算办理时限")
+    d = compute_deadlines(facts.now, rule, facts.calendar)
     return replace(state, sign_by=d.sign_by, due_at=d.due_at)
 
 
@@ -619,11 +650,38 @@ def _reject_extension(state, cmd, facts):
     return replace(state, requested_due_at=None), cmd.reason.strip()
 
 
-def _request_termination(state, cmd, facts):
-    if facts.failed_contacts < MIN_FAILED_CONTACTS:
-        return Refusal(f"终止办理须先登记至少{MIN_FAILED_CONTACTS}次未能联系或诉求人拒不配合的"
-                       f"联系记录（第十八条第（六）项），目前{facts.failed_contacts}次", "reason")
-    return state, cmd.reason.strip()
+def spaced_attempts(times, min_hours_apart: float) -> int:
+    """How many of the attempts count as separate tries: each on another day than the last one
+    counted, or at least ``min_hours_apart`` after it (two calls a minute apart count once)."""
+    counted = 0
+    last: datetime | None = None
+    for at in sorted(times):
+        if last is None or at.date() != last.date() or \
+                at - last >= timedelta(hours=min_hours_apart):
+            counted += 1
+            last = at
+    return counted
+
+
+def _request_termination(state, cmd: RequestTermination, facts):
+    rule = facts.termination
+    if rule is None:
+        return Refusal("规则表中没有终止办理的规定")
+    need, failed = rule.min_failed_contacts, len(facts.failed_contacts)
+    if failed < need:
+        return Refusal(f"终止办理须先登记至少{need}次未能联系或诉求人拒不配合的"
+                       f"联系记录（第十八条第（六）项），目前{failed}次", "reason")
+    spaced = spaced_attempts(facts.failed_contacts, rule.min_hours_apart)
+    if spaced < need:
+        return Refusal(f"终止办理须有至少{need}次未能联系的记录分别在不同日期或相隔至少"
+                       f"{rule.min_hours_apart:g}小时（第十八条第（六）项），目前登记的{failed}次"
+                       f"只算{spaced}次", "reason")
+    if msg := check_text("证明材料说明", cmd.evidence, required=True, min_len=EVIDENCE_MIN,
+                         max_len=EVIDENCE_MAX, allow_newlines=True):
+        return Refusal(msg, "evidence")
+    evidence = cmd.evidence.strip()
+    return state, _with(cmd.reason.strip(), f"证明材料：{evidence}"), \
+        Note(Action.REQUEST_TERMINATION, evidence)
 
 
 def _complete(state, cmd: Complete, facts):

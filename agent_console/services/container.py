@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert, inspect, update
 from agent_console.config import Settings
 from agent_console.domain.clock import Clock, SystemClock
 from agent_console.services.accounts import AccountService
+from agent_console.services.calendar import CalendarService
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dispatch import DispatchService
 from agent_console.services.expert import ExpertService
@@ -50,6 +51,12 @@ class Services:
     online: OnlineIntakeService
     health: DbHealth
     outbox: SeatOutbox
+    calendar: CalendarService
+
+    def calendar_warning(self) -> str | None:
+        """For the header, e.g. 2027年节假日无数据: a year of the year ahead has no holiday and
+        调休 schedule (library or centre import). No database read: None until loaded."""
+        return self.calendar.warning(self.clock.now().date())
 
     def ping(self) -> None:
         """The outage probe: one small committed write (a database that still reads but cannot
@@ -102,8 +109,9 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
     factory = make_session_factory(engine)
     reference = load_reference(settings.data_dir)
     catalog = CatalogService(factory)
-    dispatch = DispatchService(catalog, reference)
-    orders = OrderService(factory, clock, reference)
+    calendar = CalendarService(factory, clock)
+    dispatch = DispatchService(catalog, reference, calendar)
+    orders = OrderService(factory, clock, reference, calendar)
     intake = IntakeService(factory, clock, catalog, dispatch, reference, orders)
     health = DbHealth(clock)
     return Services(
@@ -124,4 +132,5 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         health=health,
         outbox=SeatOutbox(intake, Outbox(outbox_path(settings.outbox_dir, settings.db_url)),
                           health, clock),
+        calendar=calendar,
     )

@@ -128,6 +128,17 @@ class DispatchProposal:
 
 
 @dataclass(frozen=True)
+class FollowUpProposal:
+    """Art. 12: the order an emergency hand-off sends to the unit that must sign for it."""
+
+    dispatch: DispatchProposal  # its lead, deadlines (on the real clock) and rule
+    category_id: int
+    request_type: str
+    urgency: str
+    co_handlers: tuple[UnitInfo, ...] = ()
+
+
+@dataclass(frozen=True)
 class IntakeResult:
     intake_id: int
     outcome: str
@@ -136,6 +147,19 @@ class IntakeResult:
     transfer_id: int | None = None
     expert_name: str | None = None
     due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CallerContact:
+    """Art. 18(1): how the handling unit and the centre reach the caller of an order, as the
+    seat took it down. ``phone`` is empty when the number was withheld; ``confidential``
+    (Art. 8, 21): the caller asked that none of it be passed on."""
+
+    phone: str
+    name: str
+    address: str
+    region: str | None
+    confidential: bool
 
 
 @dataclass(frozen=True)

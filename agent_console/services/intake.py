@@ -19,10 +19,13 @@ from agent_console.domain.enums import (
     TransferStatus,
 )
 from agent_console.domain.intake import (
+    CONTENT_MAX,
     REPEAT_WINDOW,
     IntakeDraft,
     is_repeat,
+    script_for_repeat,
     similarity,
+    validate_call_end,
     validate_common,
     validate_for_work_order,
 )
@@ -58,6 +61,8 @@ from agent_console.store.models import (
 )
 
 OWN_ANSWER_MAX = 2000
+WITHHELD = ""  # the caller row of calls whose number was not shown
+CALL_END_TEXT = {Outcome.HUNG_UP: "（来电挂断，未能受理）", Outcome.INVALID: "（无效来电）"}
 HISTORY_LIMIT = 20
 
 
@@ -185,18 +190,20 @@ class IntakeService:
 
     def _record(self, s: Session, operator: OperatorInfo, draft: IntakeDraft, outcome: Outcome,
                 started_at: datetime, **extra) -> IntakeRecord:
-        phone = normalise_phone(draft.caller_number).number
-        assert phone is not None  # validated by the caller of _record
+        # validated by the caller of _record; withheld (or no number on a hung-up call): the one
+        # caller row without a number, which has no history and no repeats
+        phone = normalise_phone(draft.caller_number).number or WITHHELD
         now = self._clock.now()
         caller = s.scalar(select(Caller).where(Caller.phone == phone))
         if caller is None:
-            caller = Caller(phone=phone, name=draft.caller_name.strip(), warning_count=0,
-                            created_at=now)
+            caller = Caller(phone=phone, name="" if phone == WITHHELD else draft.caller_name.strip(),
+                            warning_count=0, created_at=now)
             s.add(caller)
             s.flush()
-        elif draft.caller_name.strip():
+        elif draft.caller_name.strip() and phone != WITHHELD:
             caller.name = draft.caller_name.strip()
-        repeat = self._find_repeat(s, phone, draft.content, draft.category_id, now)
+        repeat = (self._find_repeat(s, phone, draft.content, draft.category_id, now)
+                  if phone != WITHHELD else None)
         triage = self._reference.triage.classify(draft.content)
         record = IntakeRecord(
             caller_id=caller.id, operator_id=operator.id, channel=draft.channel,
@@ -405,21 +412,33 @@ class IntakeService:
             record = self._record(s, operator, draft, Outcome.NOT_ACCEPTED, started_at,
                                   idempotency_key=key,
                                   not_accepted_code=code, answer_text=reason.script)
+            earlier = s.get(IntakeRecord, record.repeat_of_id) if record.repeat_of_id else None
+            order = s.scalar(select(WorkOrder).where(WorkOrder.intake_id == earlier.id)) \
+                if earlier is not None else None
+            record.answer_text = script_for_repeat(reason.script, order.number if order else None,
+                                                   earlier.started_at if earlier else None)
             return IntakeResult(record.id, Outcome.NOT_ACCEPTED.value,
                                 f"已记录不予受理：{reason.title}（{reason.clause}）")
 
         return self._once(key, body)
 
     def emergency_handoff(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
-                          service: str, summary: str, follow_up_lead_unit_id: int | None = None,
-                          co_handler_ids: tuple[int, ...] = (), *,
+                          services: list[str] | tuple[str, ...] = (), summary: str = "",
+                          follow_up_lead_unit_id: int | None = None,
+                          co_handler_ids: tuple[int, ...] = (), *, service: str | None = None,
                           key: str | None = None) -> IntakeResult:
-        """Art. 12: hand off to 110/119/120/122; optionally a follow-up order in the same step."""
+        """Art. 12: hand off to one or more of 110/119/120/122 (a fire with an injured person
+        goes to 119 and 120), and tell the unit that must sign through a follow-up order in
+        the same step. ``service``: one service, as outcomes kept before this took several."""
         self._check_role(operator)
-        if service not in {s.value for s in EmergencyService}:
-            raise ServiceError("请选择联动热线：110、119、120 或 122")
-        errors = (validate_for_work_order(draft, self._regions()) if follow_up_lead_unit_id
-                  else validate_common(draft, self._regions()))
+        if isinstance(services, str):
+            services = [services]
+        chosen = list(dict.fromkeys([*services, *([service] if service else [])]))
+        known = {s.value for s in EmergencyService}
+        if not chosen or any(sv not in known for sv in chosen):
+            raise ServiceError("请勾选联动热线：110、119、120、122（可多选）")
+        errors = (validate_for_work_order(draft, self._regions(), emergency=True)
+                  if follow_up_lead_unit_id else validate_common(draft, self._regions()))
         if msg := check_text("联动摘要", summary, required=True, min_len=4, max_len=500,
                              allow_newlines=True):
             errors["summary"] = msg
@@ -431,16 +450,42 @@ class IntakeService:
                                   idempotency_key=key)
             order = None
             if follow_up_lead_unit_id:
+                record.immediate_dispatch = True  # Art. 12: the unit is told at once, real clock
                 order = self._new_order(s, operator, record, follow_up_lead_unit_id, co_handler_ids)
-            s.add(EmergencyHandoff(intake_id=record.id, operator_id=operator.id, service=service,
-                                   summary=summary.strip(), at=self._clock.now(),
-                                   follow_up_order_id=order.id if order else None))
-            msg = f"已记录{service}紧急联动"
+            for sv in chosen:
+                s.add(EmergencyHandoff(intake_id=record.id, operator_id=operator.id, service=sv,
+                                       summary=summary.strip(), at=self._clock.now(),
+                                       follow_up_order_id=order.id if order else None))
+            msg = f"已记录{'、'.join(chosen)}紧急联动"
             if order:
-                msg += f"，后续工单 {order.number}"
+                msg += f"，后续工单 {order.number} 已派发至 {self._unit_name(s, order.lead_unit_id)}"
             return IntakeResult(record.id, Outcome.EMERGENCY.value, msg,
                                 order_number=order.number if order else None,
                                 due_at=order.due_at if order else None)
+
+        return self._once(key, body)
+
+    def record_hung_up(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                       *, key: str | None = None) -> IntakeResult:
+        """The caller hung up before the request could be taken: the call is still counted."""
+        return self._end_call(operator, draft, started_at, Outcome.HUNG_UP, key)
+
+    def record_invalid(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                       *, key: str | None = None) -> IntakeResult:
+        """A silent, misdialled, test or unrelated call."""
+        return self._end_call(operator, draft, started_at, Outcome.INVALID, key)
+
+    def _end_call(self, operator: OperatorInfo, draft: IntakeDraft, started_at: datetime,
+                  outcome: Outcome, key: str | None) -> IntakeResult:
+        self._check_role(operator)
+        if errors := validate_call_end(draft):
+            raise ValidationFailed(errors)
+        if not draft.content.strip():
+            draft = IntakeDraft(**{**draft.to_dict(), "content": CALL_END_TEXT[outcome]})
+
+        def body(s: Session) -> IntakeResult:
+            record = self._record(s, operator, draft, outcome, started_at, idempotency_key=key)
+            return IntakeResult(record.id, outcome.value, f"已记录（{outcome.label}）")
 
         return self._once(key, body)
 
@@ -459,7 +504,7 @@ class IntakeService:
             errors["caller_number"] = phone.error
         if msg := check_text("备注", note, max_len=500, allow_newlines=True):
             errors["note"] = msg
-        if msg := check_text("诉求内容", draft.content, max_len=2000, allow_newlines=True):
+        if msg := check_text("诉求内容", draft.content, max_len=CONTENT_MAX, allow_newlines=True):
             errors["content"] = msg
         if errors:
             raise ValidationFailed(errors)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import Channel
-from agent_console.domain.intake import IntakeDraft
+from agent_console.domain.intake import CONTENT_MAX, IntakeDraft
 from agent_console.domain.phone import normalise_phone
 from agent_console.domain.text import check_text
 from agent_console.jsonl import read_jsonl
@@ -99,7 +99,7 @@ class OnlineIntakeService:
             if not ext or len(ext) > 64:
                 errors[key] = "缺少来件编号 id（最多64个字符）"
                 continue
-            if msg := (check_text("诉求内容", content, required=True, min_len=2, max_len=5000,
+            if msg := (check_text("诉求内容", content, required=True, min_len=2, max_len=CONTENT_MAX,
                                   allow_newlines=True)
                        or check_text("姓名", name, max_len=40)
                        or check_text("地址", address, max_len=400)):

@@ -5,6 +5,7 @@ was looking at (optimistic locking)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,15 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console.domain.clock import Clock
-from agent_console.domain.enums import OrderStatus
+from agent_console.domain.enums import OrderStatus, Role
 from agent_console.domain.workflow import (
     CALLER_VIEWS,
+    CENTRE_ROLES,
     CONTACT_RESULTS,
     FAILED_CONTACTS,
     REASONABLE,
     RESOLUTIONS,
     RULINGS,
     SATISFACTION,
+    UNIT,
     UNREASONABLE,
     Action,
     Command,
@@ -38,12 +41,32 @@ from agent_console.domain.workflow import (
     facts_needed,
     may_view,
 )
+from agent_console.services.calendar import CalendarService
 from agent_console.services.dispatch import next_order_number
-from agent_console.services.dto import OperatorInfo
-from agent_console.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from agent_console.services.dto import CallerContact, OperatorInfo
+from agent_console.services.errors import (
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
 from agent_console.services.reference import Reference
 from agent_console.store import orders as order_store
-from agent_console.store.models import Operator, OrderEvent, OrderNote, Unit, WorkOrder
+from agent_console.store.models import (
+    Caller,
+    IntakeRecord,
+    Operator,
+    OrderEvent,
+    OrderNote,
+    Unit,
+    WorkOrder,
+)
+
+# Art. 18(1): who reaches the caller: the handling units on the order (lead and co-handlers,
+# ``may_view``) and the centre's dispatch, callback and supervision desks; not the seats.
+CALLER_CONTACT_ROLES = CENTRE_ROLES | UNIT
+# A number that can be dialled; a withheld one is stored otherwise (or empty).
+_DIALABLE = re.compile(r"^\+?[0-9]{3,20}$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,10 @@ class OrderView:
     satisfaction: str | None
     events: tuple[EventView, ...]
     state: OrderState | None = None  # what domain.workflow.permitted asks about
+    # the evidence of the termination request under review (Art. 18(6)), for the dispatcher
+    termination_evidence: str | None = None
+    # how to reach the caller (Art. 18(1)); ``None`` for a viewer who may not see it
+    caller: CallerContact | None = None
 
 
 class StaleOrder(ServiceError):
@@ -90,6 +117,23 @@ class StaleOrder(ServiceError):
         self.fresh = fresh
 
 
+def system_actor(s: Session) -> OperatorInfo:
+    """Who signs what the rules raise by themselves (the supervision scan, a supervision the
+    rules attach to a change): the first active supervisor, or else an administrator."""
+    op = None
+    for role in (Role.SUPERVISOR, Role.ADMIN):
+        op = op or s.scalar(select(Operator).where(Operator.role == role.value,
+                                                   Operator.active.is_(True))
+                            .order_by(Operator.id))
+    if op is None:
+        op = s.scalar(select(Operator).order_by(Operator.id))
+    return OperatorInfo(op.id, op.staff_no, op.name, Role(op.role), op.unit_id)
+
+
+def _system_id(s: Session, decision: Decision) -> int | None:
+    return system_actor(s).id if any(e.by_system for e in decision.events) else None
+
+
 def refused(refusal: Refusal) -> ServiceError:
     """A refusal the user can correct in the form, or an action not allowed now."""
     if refusal.field is not None:
@@ -98,10 +142,12 @@ def refused(refusal: Refusal) -> ServiceError:
 
 
 class OrderService:
-    def __init__(self, factory: sessionmaker[Session], clock: Clock, reference: Reference) -> None:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, reference: Reference,
+                 calendar: CalendarService | None = None) -> None:
         self._factory = factory
         self._clock = clock
         self._reference = reference
+        self._calendar = calendar  # the working calendar deadlines count on
 
     # ------------------------------------------------------------------ reading
     def show(self, number: str, viewer: OperatorInfo | None = None) -> OrderView:
@@ -109,7 +155,7 @@ class OrderService:
             row = self._row(s, number.strip().upper())
             if viewer is not None and not may_view(order_store.state_of(row), viewer):
                 raise PermissionDenied("这张工单不属于您的单位")
-            return self._view(s, row)
+            return self._view(s, row, viewer)
 
     @staticmethod
     def _row(s: Session, number: str) -> WorkOrder:
@@ -118,11 +164,17 @@ class OrderService:
             raise NotFound(f"工单 {number} 不存在")
         return row
 
-    def _view(self, s: Session, order: WorkOrder) -> OrderView:
+    def _view(self, s: Session, order: WorkOrder,
+              viewer: OperatorInfo | None = None) -> OrderView:
         units = {u.id: u.name for u in s.scalars(select(Unit))}
         ops = {o.id: f"{o.staff_no} {o.name}" for o in s.scalars(select(Operator))}
         events = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                            .order_by(OrderEvent.at, OrderEvent.id)).all()
+        evidence = None
+        if order.status == OrderStatus.TERMINATION_REVIEW.value:
+            evidence = s.scalar(select(OrderNote.content).where(
+                OrderNote.order_id == order.id, OrderNote.kind == order_store.EVIDENCE_NOTE)
+                .order_by(OrderNote.id.desc()).limit(1))
         return OrderView(
             number=order.number, status=order.status, version=order.version,
             lead_unit=units.get(order.lead_unit_id, ""), lead_unit_id=order.lead_unit_id,
@@ -136,7 +188,33 @@ class OrderService:
             satisfaction=order.satisfaction,
             events=tuple(EventView(e.at, ops.get(e.actor_id, ""), e.action, e.from_status,
                                    e.to_status, e.reason) for e in events),
-            state=order_store.state_of(order),
+            state=order_store.state_of(order), termination_evidence=evidence,
+            caller=self._caller(s, order, viewer),
+        )
+
+    @staticmethod
+    def may_contact_caller(state: OrderState, viewer: OperatorInfo | None) -> bool:
+        """Art. 18(1), 21: the caller's number, name and address go to the units on the order
+        and the centre's desks only (no viewer: no one named, nothing shown)."""
+        return viewer is not None and viewer.role in CALLER_CONTACT_ROLES \
+            and may_view(state, viewer)
+
+    def _caller(self, s: Session, order: WorkOrder,
+                viewer: OperatorInfo | None) -> CallerContact | None:
+        """The caller as the seat took it down at intake (intake_records: name, address,
+        confidentiality) with the number on record (callers.phone)."""
+        if not self.may_contact_caller(order_store.state_of(order), viewer):
+            return None
+        intake = s.get(IntakeRecord, order.intake_id)
+        caller = s.get(Caller, order.caller_id)
+        phone = (caller.phone if caller is not None else "").strip()
+        name = (intake.caller_name if intake is not None else "") \
+            or (caller.name if caller is not None else "")
+        return CallerContact(
+            phone=phone if _DIALABLE.match(phone) else "",
+            name=name.strip(), address=(intake.address if intake is not None else "").strip(),
+            region=order.region or (intake.region if intake is not None else None),
+            confidential=order.confidential or (intake is not None and intake.confidential),
         )
 
     def status_of(self, number: str) -> tuple[str, int]:
@@ -156,17 +234,28 @@ class OrderService:
         units = dict(s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) \
             if ids else {}
         needed = facts_needed(command)
-        failed = parts = None
+        failed = parts = rejected = None
         if "failed_contacts" in needed and order_id is not None:
-            failed = s.scalar(select(func.count()).select_from(OrderNote).where(
+            failed = tuple(s.scalars(select(OrderNote.at).where(
                 OrderNote.order_id == order_id, OrderNote.kind == Action.CONTACT.value,
-                OrderNote.result.in_(sorted(FAILED_CONTACTS))))
+                OrderNote.result.in_(sorted(FAILED_CONTACTS))).order_by(OrderNote.at)))
+        if "rejected_returns" in needed and order_id is not None:
+            # since the order last went to a unit (created or dispatched): the current lead's
+            assigned = s.scalar(select(func.max(OrderEvent.id)).where(
+                OrderEvent.order_id == order_id,
+                OrderEvent.action.in_((Action.CREATE.value, Action.DISPATCH.value))))
+            rejected = s.scalar(select(func.count()).select_from(OrderEvent).where(
+                OrderEvent.order_id == order_id, OrderEvent.action == Action.REJECT_RETURN.value,
+                OrderEvent.id > (assigned or 0)))
         if "parts_from" in needed and order_id is not None and state is not None \
                 and state.co_handler_ids:
             parts = frozenset(s.scalars(select(OrderNote.unit_id).where(
                 OrderNote.order_id == order_id, OrderNote.kind == Action.PART.value)))
+        calendar = self._calendar.calendar(s) if self._calendar is not None else None
         return Facts(now=self._clock.now(), deadlines=self._reference.deadlines, units=units,
-                     failed_contacts=failed or 0, parts_from=parts or frozenset())
+                     calendar=calendar,
+                     failed_contacts=failed or (), parts_from=parts or frozenset(),
+                     termination=self._reference.termination, rejected_returns=rejected or 0)
 
     # ------------------------------------------------------------------ changing
     def execute(self, actor: OperatorInfo, number: str, command: Command,
@@ -177,16 +266,18 @@ class OrderService:
             with self._factory.begin() as s:
                 row = self._row(s, number)
                 if expected_version is not None and row.version != expected_version:
-                    raise StaleOrder(self._view(s, row))
+                    raise StaleOrder(self._view(s, row, actor))
                 state = order_store.state_of(row)
                 decision = decide(state, command, actor, self.facts(s, command, state, row.id))
                 if isinstance(decision, Refusal):
                     raise refused(decision)
-                order_store.save(s, row, decision, actor.id, actor.unit_id, self._clock.now())
+                order_store.save(s, row, decision, actor.id, actor.unit_id, self._clock.now(),
+                                 _system_id(s, decision))
                 s.flush()  # the UPDATE … WHERE version = expected runs here
-                return self._view(s, row) if view else None
+                return self._view(s, row, actor) if view else None
         except StaleDataError:
-            raise StaleOrder(self.show(number)) from None
+            with self._factory() as s:
+                raise StaleOrder(self._view(s, self._row(s, number), actor)) from None
 
     def act(self, actor: OperatorInfo, number: str, action: Action, expected_version: int,
             reason: str = "", *, view: bool = True, **inputs) -> OrderView | None:
@@ -212,7 +303,8 @@ class OrderService:
         state = order_store.state_of(row)
         decision = decide(state, command, actor, self.facts(s, command, state, row.id))
         if not isinstance(decision, Refusal):
-            order_store.save(s, row, decision, actor.id, actor.unit_id, self._clock.now())
+            order_store.save(s, row, decision, actor.id, actor.unit_id, self._clock.now(),
+                             _system_id(s, decision))
         return decision
 
     # ------------------------------------------------------------------ notes
@@ -232,6 +324,19 @@ class OrderService:
                             RecordConsultation(reason=decision, unit_ids=tuple(unit_ids)), None)
 
 
-__all__ = ["OrderService", "OrderView", "EventView", "StaleOrder", "SATISFACTION", "RULINGS",
-           "RESOLUTIONS", "CALLER_VIEWS", "CONTACT_RESULTS", "REASONABLE", "UNREASONABLE",
-           "OrderStatus", "refused"]
+__all__ = [
+    "CALLER_VIEWS",
+    "CONTACT_RESULTS",
+    "REASONABLE",
+    "RESOLUTIONS",
+    "RULINGS",
+    "SATISFACTION",
+    "UNREASONABLE",
+    "EventView",
+    "OrderService",
+    "OrderStatus",
+    "OrderView",
+    "StaleOrder",
+    "refused",
+    "system_actor",
+]

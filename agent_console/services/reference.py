@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_console.domain.deadlines import DeadlineRule
-from agent_console.domain.triage import EmergencyRule, TriageRules, UtilityRule
+from agent_console.domain.propose import (
+    Proposer,
+    gazetteer_from_data,
+    request_type_rules_from_data,
+)
+from agent_console.domain.triage import TriageRules, triage_rules_from_data
+from agent_console.domain.workflow import TerminationRule
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,8 @@ class Reference:
     deadlines: tuple[DeadlineRule, ...]
     phrases: dict
     synonyms: dict[str, list[str]]
+    termination: TerminationRule | None = None  # Art. 18(6), data/workflow_rules.json
+    proposer: Proposer | None = None  # request type and region proposals (domain/propose.py)
 
     def not_accepted_reason(self, code: int) -> ScriptItem:
         for item in self.not_accepted:
@@ -47,6 +55,29 @@ def _read(path: Path):
         return json.load(fh)
 
 
+def load_deadlines(data_dir: Path) -> tuple[DeadlineRule, ...]:
+    """data/deadlines.json: a row per request type and urgency, and the Art. 12 rows."""
+    table = _read(data_dir / "deadlines.json")
+    return tuple(
+        DeadlineRule(r["request_type"], r["urgency"], float(r["sign_hours"]),
+                     r.get("working_days"), r.get("hours"))
+        for r in table["rows"]
+    ) + tuple(
+        # Art. 12: dispatched at once, on the real clock, whatever the request type
+        DeadlineRule("", r["urgency"], r["sign_minutes"] / 60, None, float(r["hours"]),
+                     immediate=True)
+        for r in table.get("immediate_dispatch", {}).get("rows", ())
+    )
+
+
+def load_proposer(data_dir: Path) -> Proposer:
+    """data/request_type_cues.json, data/regions.json and data/places.json."""
+    places_path = data_dir / "places.json"
+    places = _read(places_path) if places_path.exists() else {}
+    return Proposer(request_type_rules_from_data(_read(data_dir / "request_type_cues.json")),
+                    gazetteer_from_data(_read(data_dir / "regions.json"), places))
+
+
 def load_reference(data_dir: Path) -> Reference:
     not_accepted = tuple(
         ScriptItem(i["code"], i["title"], i["clause"], i["script"], i.get("guidance", ""))
@@ -56,22 +87,14 @@ def load_reference(data_dir: Path) -> Reference:
         ScriptItem(i["code"], i["title"], i["clause"], i["script"], i.get("guidance", ""))
         for i in _read(data_dir / "warnings.json")
     )
-    em = _read(data_dir / "emergency.json")
-    triage = TriageRules(
-        emergency=tuple(
-            EmergencyRule(s["service"], s["name"], tuple(s["keywords"]), s["script"])
-            for s in em["services"]
-        ),
-        utility=tuple(UtilityRule(u["domain"], tuple(u["keywords"])) for u in em["utility"]),
-        disaster=tuple(em.get("disaster", {}).get("keywords", [])),
-    )
-    table = _read(data_dir / "deadlines.json")
-    deadlines = tuple(
-        DeadlineRule(r["request_type"], r["urgency"], float(r["sign_hours"]),
-                     r.get("working_days"), r.get("hours"))
-        for r in table["rows"]
-    )
+    triage = triage_rules_from_data(_read(data_dir / "emergency.json"))
+    proposer = load_proposer(data_dir)
+    deadlines = load_deadlines(data_dir)
     phrases = _read(data_dir / "request_scripts.json")
     syn_path = data_dir / "synonyms.json"
     synonyms = _read(syn_path) if syn_path.exists() else {}
-    return Reference(not_accepted, warnings, triage, deadlines, phrases, synonyms)
+    rules = _read(data_dir / "workflow_rules.json")["termination"]
+    termination = TerminationRule(int(rules["min_failed_contacts"]),
+                                  float(rules["min_hours_apart"]))
+    return Reference(not_accepted, warnings, triage, deadlines, phrases, synonyms,
+                     termination=termination, proposer=proposer)

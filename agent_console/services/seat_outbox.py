@@ -30,6 +30,8 @@ KINDS = {
     "not_accepted": Outcome.NOT_ACCEPTED,
     "emergency_handoff": Outcome.EMERGENCY,
     "warn_caller": Outcome.WARNING,
+    "record_hung_up": Outcome.HUNG_UP,
+    "record_invalid": Outcome.INVALID,
 }
 DELIVERED, PENDING, REFUSED = "delivered", "pending", "refused"
 MAX_ATTEMPTS = 5  # an outcome the database keeps failing for no outage is refused after these

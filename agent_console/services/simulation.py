@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from agent_console.domain.clock import FrozenClock
 from agent_console.domain.enums import OrderStatus, Role
 from agent_console.domain.intake import IntakeDraft
-from agent_console.domain.workflow import Action
+from agent_console.domain.workflow import Action, spaced_attempts
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError
 from agent_console.services.orders import CALLER_VIEWS, REASONABLE, UNREASONABLE
@@ -22,8 +22,17 @@ S = OrderStatus
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文包"
 GIVEN = ("女士", "先生", "师傅", "大姐", "老师", "")
 OPENERS = ("", "你好，", "我想问一下，", "我要反映个事，", "麻烦问下，", "我是{region}的，")
-EMERGENCIES = (("119", "楼下饭店着火了，冒了好多烟"), ("120", "我爸突然晕倒了叫不醒"),
-               ("110", "有人在小区门口打架，还拿着刀"), ("122", "路口发生车祸有人受伤了"))
+# Emergency calls (Art. 12) and utility faults, each with the category a seat agent files it
+# under: the hand-off line comes from the triage of the words, as the seat suggests it, and a
+# follow-up order goes where that category routes (never a random article's category).
+EMERGENCIES = (("楼下饭店着火了，冒了好多烟", "公共安全/消防安全/火灾隐患"),
+               ("我爸突然晕倒了叫不醒", "其他/非受理事项/紧急事项转办"),
+               ("有人在小区门口打架，还拿着刀", "公共安全/社会治安/寻衅滋事"),
+               ("路口发生车祸有人受伤了", "交通出行/道路交通管理/交通事故处理"))
+UTILITY_FAULTS = (("楼道里水管爆裂了，水一直往外流", "水电燃气/供水设施/供水管道漏水"),
+                  ("我们整栋楼没电了，电梯也停了", "水电燃气/供电服务/停电"),
+                  ("家里一股燃气味，怀疑燃气泄漏", "水电燃气/燃气安全/燃气泄漏"),
+                  ("暖气片爆裂了，屋里全是水", "供热/供热设施/暖气漏水"))
 MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151",
                    "152", "155", "156", "157", "158", "159", "177", "180", "181", "182", "183",
                    "185", "186", "187", "188", "189", "199")
@@ -85,6 +94,9 @@ class Simulator:
         self.articles = [a for a in self.s.catalog.articles() if a.category_id and a.phrasings]
         self.regions = [r.name for r in self.s.catalog.regions()]
         self.units = sorted(self.s.catalog.units())
+        paths = {c.path: c.id for c in self.s.catalog.categories().values()}
+        self.emergencies = [(text, paths[path]) for text, path in EMERGENCIES]
+        self.utility_faults = [(text, paths[path]) for text, path in UTILITY_FAULTS]
         start = self.clock.now().date() - timedelta(days=days)
         for d in range(days):
             day = start + timedelta(days=d)
@@ -157,17 +169,24 @@ class Simulator:
                     outcome = "work_order"
                 else:
                     intake.transfer_to_expert(agent, draft, started, article.id, consent=True)
-            if outcome == "work_order":
+            if outcome == "work_order" and rng.random() < 0.1:  # Art. 12: dispatched at once
+                text, category = rng.choice(self.utility_faults)
+                fault = IntakeDraft(**{**draft.to_dict(), "content": text,
+                                       "category_id": category})
+                self._work_order(agent, fault, started, None)
+            elif outcome == "work_order":
                 self._work_order(agent, draft, started, article.id)
             elif outcome == "not_accepted":
                 intake.not_accepted(agent, draft, started, rng.choices(range(1, 8),
                                                                        [10, 25, 15, 5, 5, 35, 5])[0])
             elif outcome == "emergency":
-                service, text = rng.choice(EMERGENCIES)
-                emergency = IntakeDraft(**{**draft.to_dict(), "content": text})
+                text, category = rng.choice(self.emergencies)
+                service = self.s.reference.triage.classify(text).services[0]
+                emergency = IntakeDraft(**{**draft.to_dict(), "content": text,
+                                           "category_id": category})
                 lead = None
                 if rng.random() < 0.5:
-                    lead = self.s.dispatch.propose(draft.category_id, region, rtype, urgency,
+                    lead = self.s.dispatch.propose(category, region, rtype, urgency,
                                                    self.clock.now()).lead.id
                 intake.emergency_handoff(agent, emergency, started, service, text, lead)
             elif outcome == "warning":
@@ -211,6 +230,25 @@ class Simulator:
         except ServiceError:
             self.report.refused += 1
 
+    def _try_to_reach(self, number: str, liaison: OperatorInfo, info: dict) -> None:
+        """Art. 18(6): one more failed call to the caller; once enough attempts lie far enough
+        apart (another day, or the table's hours later), the unit asks to terminate."""
+        before = self.report.refused
+        self._note(lambda: self.s.orders.log_contact(liaison, number, "no_answer",
+                                                     "致电未接听，已发送短信"))
+        if self.report.refused != before:
+            return
+        tries = info.setdefault("failed", [])
+        tries.append(self.clock.now())
+        rule = self.s.reference.termination
+        if rule is None or spaced_attempts(tries, rule.min_hours_apart) < rule.min_failed_contacts:
+            return
+        times = "、".join(f"{t:%m月%d日%H:%M}" for t in tries)
+        if self._act(number, liaison, Action.REQUEST_TERMINATION,
+                     "多次致电诉求人均未接听，已留短信",
+                     evidence=f"{times}共{len(tries)}次致电均未接通，通话记录截图已留存"):
+            info.pop("failed", None)
+
     def _progress_orders(self, share: float) -> None:
         rng = self.rng
         numbers = list(self._open)
@@ -245,12 +283,8 @@ class Simulator:
                     due = self.s.orders.show(number).due_at + timedelta(days=rng.randint(3, 10))
                     self._act(number, liaison, Action.REQUEST_EXTENSION,
                               "需协调多个部门现场处置，申请延期", new_due_at=due)
-                elif p < 0.045:
-                    for _ in range(2):
-                        self._note(lambda: self.s.orders.log_contact(
-                            liaison, number, "no_answer", "致电未接听，已发送短信"))
-                    self._act(number, liaison, Action.REQUEST_TERMINATION,
-                              "多次致电诉求人均未接听，已留短信，附通话记录截图")
+                elif info.get("failed") or p < 0.045:
+                    self._try_to_reach(number, liaison, info)
                 elif p < 0.045 + min(0.6, 0.15 + age.days * 0.1):
                     for co_unit in info.get("co", ()):
                         helper = self._liaison(co_unit)

@@ -1,7 +1,8 @@
 """Art. 19: tiered supervision. Orders past their deadline (19(2)) and orders not signed for in
-time (19(1)) are raised automatically by the scan, each raise an event row; rejected returns
-(19(1)) and reasonable unsatisfied callbacks (19(3)) are raised by the order service as they
-happen; supervisors raise by hand through the workflow. Stale KB articles (19(4)) are listed
+time (19(1)) are raised automatically by the scan, each raise an event row; a return asked for
+again after a rejected one (19(1)) and reasonable unsatisfied callbacks (19(3)) are raised by
+the rules as they happen, signed by the system as the scan's are; supervisors raise by hand
+through the workflow. Stale KB articles (19(4)) are listed
 against their units, every notice is listed per unit, and units are ranked."""
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from agent_console.domain.workflow import (
 )
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied
-from agent_console.services.orders import OrderService
-from agent_console.store.orders import state_of
+from agent_console.services.orders import OrderService, system_actor
 from agent_console.store.models import (
     OPEN_STATUS_SQL,
     KbArticle,
@@ -35,6 +35,7 @@ from agent_console.store.models import (
     Unit,
     WorkOrder,
 )
+from agent_console.store.orders import state_of
 
 # How long past its validity a unit's oldest KB article reaches each level (Art. 19(4)).
 KB_TIERS = (timedelta(0), timedelta(days=30), timedelta(days=90))
@@ -95,14 +96,7 @@ class SupervisionService:
 
     def _system_actor(self, s: Session) -> OperatorInfo:
         """Automatic raises are signed by the first active supervisor (or else an admin)."""
-        op = None
-        for role in (Role.SUPERVISOR, Role.ADMIN):
-            op = op or s.scalar(select(Operator).where(Operator.role == role.value,
-                                                       Operator.active.is_(True))
-                                .order_by(Operator.id))
-        if op is None:
-            op = s.scalar(select(Operator).order_by(Operator.id))
-        return OperatorInfo(op.id, op.staff_no, op.name, Role(op.role), op.unit_id)
+        return system_actor(s)
 
     def scan(self, actor: OperatorInfo | None = None) -> ScanReport:
         """Raise every overdue open order to the level its lateness calls for, and every order

@@ -356,3 +356,14 @@ class CallDraft(Base):
     data: Mapped[dict] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CalendarDayRow(Base):
+    """The centre's own calendar entries (Art. 18 deadlines): a make-up working day (上班) or
+    a day off (休息) over the statutory calendar, seen by every console."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4))  # 上班 / 休息
+    name: Mapped[str] = mapped_column(String(40))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)

@@ -7,8 +7,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from agent_console.domain.workflow import Decision, OrderState
+from agent_console.domain.workflow import Action, Decision, OrderState
 from agent_console.store.models import OrderCoHandler, OrderEvent, OrderNote, WorkOrder
+
+# A note's kind as stored (order_notes.kind holds 12 characters): the notes' own actions, and
+# the evidence a termination request carries (Art. 18(6)).
+EVIDENCE_NOTE = "evidence"
+_NOTE_KINDS = {Action.REQUEST_TERMINATION: EVIDENCE_NOTE}
 
 
 def state_of(row: WorkOrder) -> OrderState:
@@ -39,11 +44,12 @@ def _copy_state(row: WorkOrder, state: OrderState) -> None:
 
 
 def save(s: Session, row: WorkOrder, decision: Decision, actor_id: int,
-         actor_unit_id: int | None, at: datetime) -> None:
+         actor_unit_id: int | None, at: datetime, system_actor_id: int | None = None) -> None:
     """The decision's state onto the row, its events and note beside it (same transaction;
-    the version check runs at flush)."""
+    the version check runs at flush). Events the rules raised (``by_system``) are signed by
+    ``system_actor_id`` when given."""
     _copy_state(row, decision.state)
-    _write(s, row.id, decision, actor_id, actor_unit_id, at)
+    _write(s, row.id, decision, actor_id, actor_unit_id, at, system_actor_id)
 
 
 def insert(s: Session, decision: Decision, actor_id: int, at: datetime, **row_fields) -> WorkOrder:
@@ -59,13 +65,15 @@ def insert(s: Session, decision: Decision, actor_id: int, at: datetime, **row_fi
 
 
 def _write(s: Session, order_id: int, decision: Decision, actor_id: int,
-           actor_unit_id: int | None, at: datetime) -> None:
+           actor_unit_id: int | None, at: datetime, system_actor_id: int | None = None) -> None:
     for e in decision.events:
-        s.add(OrderEvent(order_id=order_id, at=at, actor_id=actor_id, action=e.action.value,
+        signer = system_actor_id if e.by_system and system_actor_id is not None else actor_id
+        s.add(OrderEvent(order_id=order_id, at=at, actor_id=signer, action=e.action.value,
                          from_status=e.from_status.value if e.from_status else None,
                          to_status=e.to_status.value, reason=e.reason))
     note = decision.note
     if note is not None:
         s.add(OrderNote(order_id=order_id, at=at, actor_id=actor_id, unit_id=actor_unit_id,
-                        kind=note.kind.value, result=note.result, content=note.content,
+                        kind=_NOTE_KINDS.get(note.kind, note.kind.value), result=note.result,
+                        content=note.content,
                         units_consulted=list(note.unit_ids)))

@@ -15,6 +15,7 @@ from agent_console.config import keymap_path, load_keymap
 from agent_console.domain.enums import Role
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.health import is_outage, outage_message
+from agent_console.ui.bindings_zh import localise_bindings
 from agent_console.ui.messages import IndexReady
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from agent_console.ui.screens.login import LoginScreen
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 KB_POLL_SECONDS = 10.0
 WATCH_SECONDS = 3.0  # outage probe while the database is away; outbox delivery while it waits
 RETRY_INDEX_SECONDS = 5.0
+CALENDAR_RELOAD_SECONDS = 600.0  # another console's calendar import shows up by then
 SEAT_ROLES = frozenset({Role.SEAT_AGENT, Role.TRAINER, Role.ADMIN, Role.EXPERT})
 ORDER_ROLES = frozenset({Role.DISPATCHER, Role.CALLBACK, Role.SUPERVISOR, Role.UNIT_LIAISON,
                          Role.ADMIN, Role.SEAT_AGENT, Role.TRAINER})
@@ -71,6 +73,7 @@ class ConsoleApp(App):
 
     def __init__(self, services, keymap: dict[str, str] | None = None,
                  keymap_file: Path | None = None, log_path: Path | None = None) -> None:
+        localise_bindings()  # Textual's own key descriptions in Chinese, before any widget
         super().__init__()
         self.services = services
         self.log_path = log_path
@@ -101,6 +104,9 @@ class ConsoleApp(App):
             self.notify(self._keymap_error, severity="warning")
         self.build_index()
         self.set_interval(WATCH_SECONDS, self._watch_database)
+        self.set_interval(CALENDAR_RELOAD_SECONDS, lambda: run_db(
+            self, self.services.calendar.reload, group="calendar", exclusive=True,
+            name="calendar_reload"))
         self._refresh_outbox_counts()
         self.push_screen(LoginScreen(self.services.accounts), self._logged_in)
 
@@ -265,6 +271,7 @@ class ConsoleApp(App):
             """Reference data the screens read on the event loop, loaded once here."""
             catalog = self.services.catalog
             catalog.regions(), catalog.units(), catalog.categories()
+            self.services.calendar.calendar()  # deadlines, and the header's 节假日无数据
 
         def home(_result=None) -> None:
             self.action_goto(HOME[operator.role])

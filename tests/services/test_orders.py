@@ -151,20 +151,37 @@ def test_two_threads_race_on_one_order(services, order, liaison):
     assert len(events) == 2  # create + exactly one of the two
 
 
-def test_termination_needs_logged_contact_attempts(services, order, liaison, dispatcher):
+EVIDENCE = "两次致电均未接通，通话记录截图已留存"
+
+
+def test_termination_needs_logged_contact_attempts(services, order, liaison, dispatcher, clock):
     act(services, liaison, order, Action.SIGN)
     with pytest.raises(ValidationFailed, match="第十八条"):
-        act(services, liaison, order, Action.REQUEST_TERMINATION, "联系不上")
+        act(services, liaison, order, Action.REQUEST_TERMINATION, "联系不上", evidence=EVIDENCE)
     with pytest.raises(ValidationFailed, match="请选择联系结果"):
         services.orders.log_contact(liaison, order, "maybe")
     services.orders.log_contact(liaison, order, "no_answer", "上午致电未接")
+    clock.advance(minutes=1)
     services.orders.log_contact(liaison, order, "refused")
-    view = act(services, liaison, order, Action.REQUEST_TERMINATION, "两次联系未果，附通话记录")
+    # two attempts a minute apart are one try (data/workflow_rules.json: 4 hours or another day)
+    with pytest.raises(ValidationFailed, match="相隔至少4小时") as refused:
+        act(services, liaison, order, Action.REQUEST_TERMINATION, "联系不上", evidence=EVIDENCE)
+    assert set(refused.value.errors) == {"reason"}
+    clock.advance(hours=4)
+    services.orders.log_contact(liaison, order, "no_answer", "下午再次致电未接")
+    with pytest.raises(ValidationFailed, match="证明材料说明不能为空") as refused:
+        act(services, liaison, order, Action.REQUEST_TERMINATION, "两次联系未果")
+    assert set(refused.value.errors) == {"evidence"}
+    view = act(services, liaison, order, Action.REQUEST_TERMINATION, "两次联系未果",
+               evidence=EVIDENCE)
     assert view.status == OrderStatus.TERMINATION_REVIEW
+    assert view.termination_evidence == EVIDENCE  # what the reviewing dispatcher is shown
+    assert view.events[-1].reason == f"两次联系未果；证明材料：{EVIDENCE}"
     view = act(services, dispatcher, order, Action.APPROVE_TERMINATION, "证据齐全")
+    assert view.termination_evidence is None
     assert view.status == OrderStatus.TERMINATED
     kinds = [e.action for e in view.events]
-    assert kinds.count("contact") == 2
+    assert kinds.count("contact") == 3
     with pytest.raises(PermissionDenied, match="已终止"):  # nothing more to log on a closed order
         services.orders.log_contact(liaison, order, "no_answer")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -85,7 +87,10 @@ def test_expert_transfer_needs_consent(services, agent, expert):
 def test_work_order_gets_number_deadline_event_and_co_handlers(services, agent):
     cat = category_id(services, HEATING_PATH)
     d = draft(category_id=cat, region="开鲁县")
-    proposal = services.dispatch.propose(cat, "开鲁县", d.request_type, d.urgency, FROZEN_AT)
+    # as the seat previews it: a heating fault is dispatched at once (Art. 12)
+    immediate = services.reference.triage.classify(d.content).immediate_dispatch
+    proposal = services.dispatch.propose(cat, "开鲁县", d.request_type, d.urgency, FROZEN_AT,
+                                         immediate=immediate)
     assert "供热" in proposal.lead.domains and "开鲁县" in proposal.lead.service_area
     co = [proposal.alternatives[0].id]
     result = services.intake.create_work_order(agent, d, FROZEN_AT, proposal.lead.id, co)
@@ -96,6 +101,7 @@ def test_work_order_gets_number_deadline_event_and_co_handlers(services, agent):
     assert [c.unit_id for c in order.co_handlers] == co
     assert order.due_at == proposal.due_at and order.sign_by == proposal.sign_by
     assert order.immediate_dispatch  # a heating fault: Art. 12 immediate dispatch
+    assert order.due_at == FROZEN_AT + timedelta(hours=24)  # on the real clock
     (event,) = rows(services, OrderEvent)
     assert event.action == "create" and event.to_status == OrderStatus.AWAITING_SIGN
     again = services.intake.create_work_order(agent, d, FROZEN_AT, proposal.lead.id)

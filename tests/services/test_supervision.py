@@ -75,7 +75,11 @@ def test_unsigned_past_the_sign_for_deadline_is_raised_once(services, agent, clo
     assert services.supervision.scan().raised == 0
 
 
-def test_rejected_return_raises_a_notice_and_notices_are_listed_per_unit(services, agent, clock):
+def test_returning_again_after_a_rejection_raises_a_notice_signed_by_the_system(
+        services, agent, clock):
+    """Art. 17, 19(1): a rejected return is the centre's ruling, no supervision; asking to
+    return the same order again is refusing it, raised by the rules and signed by the system
+    (as the scan signs), not by the liaison who asked or the dispatcher who rejected."""
     from agent_console.domain.workflow import Action
 
     number = make_order(services, agent)
@@ -84,9 +88,20 @@ def test_rejected_return_raises_a_notice_and_notices_are_listed_per_unit(service
     dispatcher = services.accounts.authenticate("3001", "demo")
     _act(services, liaison, number, Action.REQUEST_RETURN, "不属本公司供热范围")
     view = _act(services, dispatcher, number, Action.REJECT_RETURN, "属供热公司职责范围")
-    assert view.status == "办理中" and view.supervision_level == 1
-    assert [e.action for e in view.events][-2:] == ["reject_return", "supervise"]
-    assert "第十九条第（一）项" in view.events[-1].reason
+    assert view.status == "办理中" and view.supervision_level == 0
+    assert [e.action for e in view.events][-1] == "reject_return"
+    assert services.supervision.notices() == [n for n in services.supervision.notices()
+                                              if n.status == "知识库"]
+    view = _act(services, liaison, number, Action.REQUEST_RETURN, "仍认为不属本公司供热范围")
+    assert view.status == "退回审核" and view.supervision_level == 1
+    assert [(e.action, e.actor) for e in view.events][-2:] == [
+        ("request_return", f"5001 {liaison.name}"), ("supervise", "3003 周建军")]
+    assert "拒不接受诉求工单（第十九条第（一）项）" in view.events[-1].reason
+    # approved and redispatched: the new lead starts with a clean slate
+    view = _act(services, dispatcher, number, Action.APPROVE_RETURN, "理由成立")
+    view = _act(services, dispatcher, number, Action.DISPATCH, "改派", lead_unit_id=view.lead_unit_id)
+    _act(services, liaison, number, Action.REQUEST_RETURN, "再议")
+    assert services.orders.show(number).supervision_level == 1
     clock.advance(hours=1)
     supervisor = services.accounts.authenticate("3003", "demo")
     _act(services, supervisor, other, Action.SUPERVISE, "人工督办：诉求人多次来电催办")

@@ -132,6 +132,8 @@ async def test_f6_expert_transfer_asks_consent_and_reaches_the_queue(services):
         await pilot.press("a")
         await settle(pilot)
         assert "已接听" in str(table.get_row_at(0))
+        said = [str(n.message) for n in expert_app._notifications]
+        assert "已接听" in said and not any("已已" in m for m in said)
 
 
 async def test_f8_not_accepted_shows_script_and_records_reason(services):
@@ -224,12 +226,12 @@ async def test_ctrl_n_confirms_before_discarding(services):
         await type_call(pilot, "13912345678", HEAT)
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("escape")
         await settle(pilot)
         assert app.screen.query_one("#f-content", TextArea).text == HEAT
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("3")  # discard: typed by mistake, nothing recorded
         await settle(pilot)
         assert form_is_reset(app)
         assert services.intake.load_draft(services.accounts.authenticate("1001", "demo")) is None

@@ -16,7 +16,7 @@ from agent_console.domain.enums import OrderStatus, TransferStatus
 from agent_console.domain.workflow import Action
 from agent_console.store.engine import make_session_factory
 from agent_console.store.models import ExpertTransfer, IntakeRecord, OnlineSubmission, WorkOrder
-from agent_console.ui.screens.dialogs import ConfirmDialog, DispatchDialog
+from agent_console.ui.screens.dialogs import CallEndDialog, DispatchDialog
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from agent_console.ui.screens.order_detail import ActionDialog, NoteDialog, OrderDetailScreen
 from agent_console.ui.screens.orders import OrdersScreen
@@ -195,12 +195,12 @@ async def test_return_rejected_goes_back_to_the_unit_with_the_reason(services, a
         await settle(pilot)
         view = services.orders.show(number)
         assert view.status == OrderStatus.IN_PROGRESS
-        last, notice = view.events[-2:]
+        last = view.events[-1]
         assert (last.action, last.from_status, last.to_status, last.reason) == \
             ("reject_return", "退回审核", "办理中", reject)
-        # Art. 19(1): refusing an order within the unit's remit raises a supervision notice
-        assert notice.action == "supervise" and "第十九条第（一）项" in notice.reason
-        assert view.supervision_level == 1
+        # Art. 17: a rejected return is the centre's ruling, not the unit refusing the order;
+        # Art. 19(1) is raised only if the unit asks to return it again (test_supervision)
+        assert view.supervision_level == 0
         text = screen_text(centre)
         assert f"{number}  办理中" in text and "a 同意退回" not in text
         await pilot.press("escape")
@@ -213,8 +213,9 @@ async def test_return_rejected_goes_back_to_the_unit_with_the_reason(services, a
         assert f"办理中：工单 1 件（{UNIT}）" in await queue(pilot, "3")
         await open_first(pilot)
         rows = timeline(unit)
-        assert "驳回退回" in rows[-2] and reject in rows[-2] and "督办" in rows[-1]
-        assert "t 申请退回" in screen_text(unit)  # may ask again, with better grounds
+        assert "驳回退回" in rows[-1] and reject in rows[-1]
+        assert not any("督办" in row for row in rows)  # a rejection alone is no supervision
+        assert "t 申请退回" in screen_text(unit)  # may ask again (that would be 19(1))
 
 
 # ---------------------------------------------------------------------- extension (Art. 18(4))
@@ -313,9 +314,34 @@ async def test_extension_rejected_keeps_the_due_date(services, agent):
 
 
 # ---------------------------------------------------------------------- termination (Art. 18(6))
-async def test_termination_needs_two_failed_contacts_then_centre_approves(services, agent):
+async def ask_termination(pilot, reason: str, evidence: str) -> None:
+    """'x' in the order detail: the reason and the evidence note (证明材料说明), Enter."""
+    await pilot.press("x")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ActionDialog)
+    dialog.query_one("#act-evidence", Input).value = evidence
+    field = dialog.query_one("#act-reason", Input)
+    field.value = reason
+    dialog.set_focus(field)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_termination_needs_spaced_failed_contacts_and_evidence_then_centre_approves(
+        services, agent, clock):
     number = make_order(services, agent)
     reason = "两次致电均未接通，上门无人，无法核实诉求"
+    evidence = "上午9:30、下午14:40两次致电未接通，通话记录截图已留存"
+    liaison = services.accounts.authenticate(LIAISON, "demo")
+
+    async def log_contact(pilot, result_downs: int, note: str) -> None:
+        """The attempt through the service (the contact dialog has its own tests), then r."""
+        result = ("reached", "no_answer", "refused")[result_downs]
+        services.orders.log_contact(liaison, number, result, note)
+        await pilot.press("r")
+        await settle(pilot)
+
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, LIAISON)
@@ -323,24 +349,40 @@ async def test_termination_needs_two_failed_contacts_then_centre_approves(servic
         await sign(pilot)
         await log_contact(pilot, 0, "已联系上，约定次日上门")  # reached: not evidence
         await log_contact(pilot, 1, "第一次回访电话未接")
-        await decide(pilot, "x", reason)
+        await ask_termination(pilot, reason, evidence)
         dialog = app.screen
         assert isinstance(dialog, ActionDialog)  # refused: the dialog stays
         message = dialog_error(app)
         assert "至少2次" in message and "目前1次" in message and "第十八条第（六）项" in message
         assert dialog.query_one("#act-reason", Input).value == reason  # kept
+        assert dialog.query_one("#act-evidence", Input).value == evidence
         view = services.orders.show(number)
         assert view.status == OrderStatus.IN_PROGRESS
         assert [e.action for e in view.events][-1] == "contact"
         await pilot.press("escape")
         await settle(pilot)
-        await log_contact(pilot, 2, "诉求人拒绝提供门牌号")  # 诉求人拒不配合
-        assert sum("联系诉求人" in row for row in timeline(app)) == 3
-        await decide(pilot, "x", reason)
+        clock.advance(minutes=1)
+        await log_contact(pilot, 2, "诉求人拒绝提供门牌号")  # 诉求人拒不配合, a minute later
+        await ask_termination(pilot, reason, evidence)
+        assert isinstance(app.screen, ActionDialog)  # two calls a minute apart count once
+        assert "相隔至少4小时" in dialog_error(app) and "只算1次" in dialog_error(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        clock.advance(hours=5)
+        await log_contact(pilot, 1, "下午再次致电未接")
+        assert sum("联系诉求人" in row for row in timeline(app)) == 4
+        await ask_termination(pilot, reason, "")
+        assert isinstance(app.screen, ActionDialog)  # the evidence note is required
+        assert "证明材料说明不能为空" in dialog_error(app)
+        app.screen.query_one("#act-evidence", Input).value = evidence
+        app.screen.set_focus(app.screen.query_one("#act-reason", Input))
+        await pilot.press("enter")
+        await settle(pilot)
         assert isinstance(app.screen, OrderDetailScreen)
         view = services.orders.show(number)
         assert view.status == OrderStatus.TERMINATION_REVIEW
-        assert (view.events[-1].action, view.events[-1].reason) == ("request_termination", reason)
+        assert (view.events[-1].action, view.events[-1].reason) == \
+            ("request_termination", f"{reason}；证明材料：{evidence}")
 
     centre = make_app(services)
     async with centre.run_test(size=SIZE) as pilot:
@@ -348,7 +390,12 @@ async def test_termination_needs_two_failed_contacts_then_centre_approves(servic
         assert "终止审核：工单 1 件" in await queue(pilot, "5")
         await open_first(pilot)
         assert "a 同意终止" in screen_text(centre)
-        assert sum("联系诉求人" in row for row in timeline(centre)) == 3  # the evidence
+        assert sum("联系诉求人" in row for row in timeline(centre)) == 4  # the attempts
+        await pilot.press("a")
+        await settle(pilot)
+        assert f"承办单位的证明材料说明：{evidence}" in screen_text(centre)  # shown to review
+        await pilot.press("escape")
+        await settle(pilot)
         await decide(pilot, "a", "联系记录完整，同意终止办理")
         view = services.orders.show(number)
         assert view.status == OrderStatus.TERMINATED
@@ -397,13 +444,13 @@ async def test_review_dialog_refuses_bad_reasons_and_stores_odd_text_verbatim(se
         assert app.is_running  # the [@click=…] in the reason did not become an action
         view = services.orders.show(number)
         assert view.status == OrderStatus.IN_PROGRESS
-        assert (view.events[-2].action, view.events[-2].reason) == ("reject_return", odd)
+        assert (view.events[-1].action, view.events[-1].reason) == ("reject_return", odd)
         table = app.screen.query_one("#order-events", DataTable)
-        assert table.get_row_at(table.row_count - 2)[-1].plain == odd  # shown as typed
+        assert table.get_row_at(table.row_count - 1)[-1].plain == odd  # shown as typed
         assert f"已驳回退回：{number}" in notices(app)
         await pilot.press("r")  # a reload reads it back from the database the same way
         await settle(pilot)
-        assert table.get_row_at(table.row_count - 2)[-1].plain == odd
+        assert table.get_row_at(table.row_count - 1)[-1].plain == odd
         assert app.is_running
 
 
@@ -467,7 +514,7 @@ async def test_f12_waits_for_the_open_call_and_ctrl_n_puts_the_submission_back(
         assert services.online.pending_count() == 1
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("3")
         await settle(pilot)
         await pilot.press("f12")
         await settle(pilot, 0.5)
@@ -475,8 +522,8 @@ async def test_f12_waits_for_the_open_call_and_ctrl_n_puts_the_submission_back(
         assert services.online.pending_count() == 0  # taken by this seat
         await pilot.press("ctrl+n")  # the agent abandons it
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
+        assert isinstance(app.screen, CallEndDialog)
+        await pilot.press("3")
         await settle(pilot)
         assert "网上来件已退回队列" in notices(app)
         assert services.online.pending_count() == 1

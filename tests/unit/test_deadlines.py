@@ -8,9 +8,12 @@ from agent_console.domain.deadlines import (
     add_working_hours,
     compute_deadlines,
     find_rule,
-    is_workday,
 )
 from agent_console.domain.orders import format_order_number, parse_order_number
+from agent_console.services.calendar import library_calendar
+
+CAL = library_calendar(range(2025, 2032))
+is_workday = CAL.is_workday
 
 
 def test_statutory_holidays_and_adjusted_workdays():
@@ -25,21 +28,21 @@ def test_statutory_holidays_and_adjusted_workdays():
 
 def test_working_days_skip_the_national_day_holiday():
     created = datetime(2026, 9, 29, 10, 0)  # Tuesday before the holiday
-    due = add_working_days(created, 3)
+    due = add_working_days(created, 3, CAL)
     assert due.date() > datetime(2026, 10, 7).date()
     assert due.hour == 17 and due.minute == 30
 
 
 def test_working_hours_roll_over_the_night_and_weekend():
     friday_late = datetime(2026, 11, 27, 17, 0)
-    assert add_working_hours(friday_late, 2) == datetime(2026, 11, 30, 10, 0)
+    assert add_working_hours(friday_late, 2, CAL) == datetime(2026, 11, 30, 10, 0)
     sunday = datetime(2026, 11, 29, 12, 0)
-    assert add_working_hours(sunday, 1) == datetime(2026, 11, 30, 9, 30)
+    assert add_working_hours(sunday, 1, CAL) == datetime(2026, 11, 30, 9, 30)
 
 
 def test_urgent_rules_run_on_the_clock():
     rule = DeadlineRule("求助", "特急", 0.5, None, 2)
-    d = compute_deadlines(datetime(2026, 11, 28, 23, 0), rule)
+    d = compute_deadlines(datetime(2026, 11, 28, 23, 0), rule, CAL)
     assert d.due_at == datetime(2026, 11, 29, 1, 0)
     assert d.sign_by == datetime(2026, 11, 28, 23, 30)
     assert "2小时内办结" in rule.describe()

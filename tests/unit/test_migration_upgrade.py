@@ -3,12 +3,15 @@ rows referencing it), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from agent_console.store import migrate
-from agent_console.store.engine import make_engine
-from tests.conftest import pg_database
+from agent_console.store.engine import make_engine, make_session_factory
+from agent_console.store.models import CalendarDayRow
+from tests.conftest import FROZEN_AT, pg_database
 
 
 @pytest.fixture
@@ -51,3 +54,32 @@ def test_upgrade_from_0007_keeps_calls_and_orders(old_url):
         assert conn.execute(text("SELECT idempotency_key FROM intake_records")).scalar() is None
         assert conn.execute(text("SELECT failed_logins FROM operators")).scalar() == 0
     engine.dispose()
+
+
+def test_upgrade_from_0009_adds_calendar_days(old_url):
+    engine = make_engine(old_url)
+    try:
+        migrate.upgrade(engine, "0009")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, code, name, kind, service_area, domains) "
+                              "VALUES (1, 'u1', '单位', 'city_department', '[]', '[]')"))
+        assert migrate.needs_upgrade(engine)
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.HEAD == "0010"
+        factory = make_session_factory(engine)
+        with factory.begin() as s:
+            s.add(CalendarDayRow(day=date(2027, 2, 20), kind="上班", name="春节调休上班",
+                                 imported_at=FROZEN_AT))
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(CalendarDayRow)) == 1
+            assert s.scalar(text("SELECT count(*) FROM units")) == 1
+        migrate.upgrade(engine, "0010")  # idempotent at head
+        from alembic import command
+
+        cfg = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009")
+        assert migrate.current_revision(engine) == "0009"
+    finally:
+        engine.dispose()

@@ -30,4 +30,6 @@ def test_reference_has_every_article_11_and_25_item(data_dir):
     assert [i.code for i in ref.not_accepted] == [1, 2, 3, 4, 5, 6, 7]
     assert [i.code for i in ref.warnings] == [1, 2, 3, 4, 5]
     assert all("第十一条" in i.clause for i in ref.not_accepted)
-    assert len(ref.deadlines) == 15
+    # 5 request types × 3 urgencies, and the 3 immediate-dispatch rows (Art. 12)
+    assert len(ref.deadlines) == 18
+    assert sum(r.immediate for r in ref.deadlines) == 3

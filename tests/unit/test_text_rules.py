@@ -1,6 +1,13 @@
 import pytest
 
-from agent_console.domain.intake import IntakeDraft, is_repeat, similarity, validate_common, validate_for_work_order
+from agent_console.domain.intake import (
+    CONTENT_MAX,
+    IntakeDraft,
+    is_repeat,
+    similarity,
+    validate_common,
+    validate_for_work_order,
+)
 from agent_console.domain.text import check_text
 
 REGIONS = frozenset({"科尔沁区", "开鲁县"})
@@ -22,7 +29,7 @@ def test_a_complete_draft_passes():
         ("content", "", "content", "不能为空"),
         ("content", "   \n ", "content", "不能为空"),
         ("content", "暖气", "content", "过短"),
-        ("content", "暖" * 2001, "content", "过长"),
+        ("content", "暖" * (CONTENT_MAX + 1), "content", "过长"),
         ("content", "暖气不热\x00\x07了", "content", "控制字符"),
         ("content", "暖气不热\u202e了吗", "content", "控制字符"),
         ("caller_name", "张三😀", "caller_name", "表情"),
@@ -77,3 +84,52 @@ def test_similarity_and_repeat_window():
     assert is_repeat(a, b, now - timedelta(days=3), now)
     assert not is_repeat(a, b, now - timedelta(days=31), now)
     assert not is_repeat(a, "公积金怎么提取", now - timedelta(days=1), now)
+
+
+def _labels() -> list[str]:
+    """Every closed-vocabulary label a screen may show: the enums' values and labels, the
+    work order's action and contact labels, and the footer labels of every screen's keys."""
+    import inspect
+
+    from agent_console.domain import enums, workflow
+
+    out: list[str] = []
+    for _name, cls in inspect.getmembers(enums, inspect.isclass):
+        if issubclass(cls, enums.StrEnum) and cls is not enums.StrEnum:
+            for member in cls:
+                out.append(member.value)
+                label = getattr(member, "label", None)
+                if isinstance(label, str):
+                    out.append(label)
+    out += list(workflow.ACTION_LABELS.values()) + list(workflow.CONTACT_RESULTS.values())
+    out += list(workflow.RESOLUTIONS) + list(workflow.CALLER_VIEWS)
+    return out
+
+
+def test_no_label_says_done_twice():
+    """已已接听 / 已已完成 came from “已” put before a label that already had it."""
+    from agent_console.domain.text import done_label
+
+    labels = _labels()
+    assert "已接听" in labels and "已完成" in labels and "签收" in labels
+    for label in labels:
+        assert "已已" not in label, label
+        assert "已已" not in done_label(label), label
+        assert done_label(label).startswith("已")
+    assert done_label("已接听") == "已接听" and done_label("签收") == "已签收"
+
+
+def test_no_source_puts_done_before_a_label():
+    """The cause, for every sibling: no f"已{…}" in the product; ``done_label`` says it."""
+    import re
+    from pathlib import Path
+
+    import agent_console
+
+    root = Path(agent_console.__file__).parent
+    pattern = re.compile(r"""f["']已\{""")
+    hits = [f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py")
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if pattern.search(line)]
+    elsewhere = [h for h in hits if not h.startswith("domain/text.py:")]
+    assert elsewhere == [] and len(hits) == 1  # done_label itself, nowhere else

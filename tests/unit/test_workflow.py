@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from agent_console.domain.calendar import WorkCalendar
 from agent_console.domain.deadlines import DeadlineRule
 from agent_console.domain.enums import OrderStatus as S
 from agent_console.domain.enums import Role
@@ -24,6 +25,7 @@ from agent_console.domain.workflow import (
     Dispatch,
     Facts,
     LogContact,
+    Note,
     OrderState,
     RecordConsultation,
     Refusal,
@@ -35,6 +37,7 @@ from agent_console.domain.workflow import (
     Sign,
     SubmitPart,
     Supervise,
+    TerminationRule,
     command_for,
     decide,
     may_view,
@@ -44,11 +47,15 @@ from agent_console.domain.workflow import (
 
 NOW = datetime(2026, 11, 26, 9, 30)  # a Thursday, a working day
 LEAD, CO, OTHER, NEW_LEAD = 51, 52, 53, 54
-RULES = (DeadlineRule("投诉", "一般", 2, 10, None), DeadlineRule("咨询", "一般", 2, 3, None))
-FACTS = Facts(now=NOW, deadlines=RULES,
+RULES = (DeadlineRule("投诉", "一般", 2, 10, None), DeadlineRule("咨询", "一般", 2, 3, None),
+         DeadlineRule("", "一般", 1, None, 24, immediate=True))  # Art. 12: dispatched at once
+FACTS = Facts(now=NOW, deadlines=RULES, calendar=WorkCalendar.weekdays_only(),
               units={LEAD: "城区供热", CO: "科尔沁区住建局", OTHER: "公积金中心",
                      NEW_LEAD: "水务公司"},
-              failed_contacts=2, parts_from=frozenset({CO}))
+              failed_contacts=(NOW - timedelta(days=2), NOW - timedelta(days=1)),
+              termination=TerminationRule(min_failed_contacts=2, min_hours_apart=4),
+              parts_from=frozenset({CO}))
+EVIDENCE = "11月24日、25日两次致电均未接通，通话记录已留存"
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ VALID = {
     Action.COMPLETE: Complete(reason="已上门处理", resolution="已解决", caller_view="满意"),
     Action.CALLBACK: Callback(satisfaction="满意"),
     Action.CONTACT: LogContact(result="reached"),
+    Action.REQUEST_TERMINATION: RequestTermination(reason="联系不上", evidence=EVIDENCE),
     Action.PART: SubmitPart(reason="已核实管网压力正常"),
     Action.CONSULT: RecordConsultation(reason="由住建局牵头", unit_ids=(CO, OTHER)),
 }
@@ -172,7 +180,8 @@ def test_the_life_of_an_order():
     assert isinstance(create, Decision)
     s = create.state
     assert s.status is S.AWAITING_SIGN and s.co_handler_ids == (CO,)
-    assert s.due_at == datetime(2026, 12, 10, 17, 30)  # 10 working days
+    # Art. 12, dispatched at once: on the real clock, not 10 working days
+    assert (s.sign_by, s.due_at) == (NOW + timedelta(hours=1), NOW + timedelta(hours=24))
     assert create.events[0].reason == ("坐席派单：牵头 城区供热；配合 科尔沁区住建局；"
                                        "水电气热/突发事件，立即转派（第十二条）")
     path = [(Sign(), LEAD_LIAISON, S.IN_PROGRESS),
@@ -231,14 +240,54 @@ def test_extension_moves_the_deadline_only_when_approved():
     assert rejected.state.due_at == s.due_at and rejected.state.requested_due_at is None
 
 
-def test_termination_needs_two_failed_contacts():
-    s = state(S.IN_PROGRESS)
-    few = replace(FACTS, failed_contacts=1)
-    assert decide(s, RequestTermination(reason="联系不上"), LEAD_LIAISON, few) == Refusal(
-        "终止办理须先登记至少2次未能联系或诉求人拒不配合的联系记录（第十八条第（六）项），目前1次",
-        "reason")
-    assert decide(s, RequestTermination(reason="联系不上"), LEAD_LIAISON,
-                  FACTS).state.status is S.TERMINATION_REVIEW
+H = timedelta(hours=1)
+MORNING = datetime(2026, 11, 25, 9, 0)
+# Art. 18(6), written out: the failed contacts' times (the table asks for 2, on different days
+# or at least 4 hours apart), the evidence note, and the refusal (None: goes to review).
+TOO_FEW = "终止办理须先登记至少2次未能联系或诉求人拒不配合的联系记录（第十八条第（六）项），目前{}次"
+TOO_CLOSE = ("终止办理须有至少2次未能联系的记录分别在不同日期或相隔至少4小时（第十八条第（六）项），"
+             "目前登记的{}次只算1次")
+TERMINATION_CASES = [
+    ((), EVIDENCE, Refusal(TOO_FEW.format(0), "reason")),
+    ((MORNING,), EVIDENCE, Refusal(TOO_FEW.format(1), "reason")),
+    ((MORNING, MORNING + timedelta(minutes=1)), EVIDENCE, Refusal(TOO_CLOSE.format(2), "reason")),
+    ((MORNING, MORNING + 3 * H + timedelta(minutes=59)), EVIDENCE,
+     Refusal(TOO_CLOSE.format(2), "reason")),
+    ((MORNING, MORNING + H, MORNING + 2 * H), EVIDENCE, Refusal(TOO_CLOSE.format(3), "reason")),
+    ((MORNING, MORNING + 4 * H), EVIDENCE, None),  # same day, 4 hours apart
+    ((MORNING + 14 * H + 50 * timedelta(minutes=1), MORNING + 15 * H + 10 * timedelta(minutes=1)),
+     EVIDENCE, None),  # 23:50 and 00:10 the next day: different days
+    ((MORNING + 4 * H, MORNING), EVIDENCE, None),  # in any order
+    ((MORNING, MORNING + timedelta(days=1)), "", Refusal("证明材料说明不能为空", "evidence")),
+    ((MORNING, MORNING + timedelta(days=1)), "   ", Refusal("证明材料说明不能为空", "evidence")),
+    ((MORNING, MORNING + timedelta(days=1)), "见附件",
+     Refusal("证明材料说明过短，至少需要5个字", "evidence")),
+    ((MORNING, MORNING + timedelta(days=1)), "记" * 501,
+     Refusal("证明材料说明过长：501字，最多500字", "evidence")),
+]
+
+
+@pytest.mark.parametrize(("times", "evidence", "expected"), TERMINATION_CASES)
+def test_termination_needs_spaced_failed_contacts_and_evidence(times, evidence, expected):
+    facts = replace(FACTS, failed_contacts=times)
+    result = decide(state(S.IN_PROGRESS), RequestTermination(reason="联系不上", evidence=evidence),
+                    LEAD_LIAISON, facts)
+    if expected is not None:
+        assert result == expected
+        return
+    assert result.state.status is S.TERMINATION_REVIEW
+    assert result.events[0].reason == f"联系不上；证明材料：{EVIDENCE}"
+    assert result.note == Note(Action.REQUEST_TERMINATION, EVIDENCE)  # kept for the reviewer
+
+
+def test_termination_follows_the_table_and_needs_one():
+    close = replace(FACTS, failed_contacts=(MORNING, MORNING + 2 * H))
+    command = RequestTermination(reason="联系不上", evidence=EVIDENCE)
+    assert isinstance(decide(state(S.IN_PROGRESS), command, LEAD_LIAISON, close), Refusal)
+    lenient = replace(close, termination=TerminationRule(min_failed_contacts=2, min_hours_apart=2))
+    assert isinstance(decide(state(S.IN_PROGRESS), command, LEAD_LIAISON, lenient), Decision)
+    assert decide(state(S.IN_PROGRESS), command, LEAD_LIAISON,
+                  replace(FACTS, termination=None)) == Refusal("规则表中没有终止办理的规定")
 
 
 def test_completion_needs_every_part_and_the_result():
@@ -279,6 +328,7 @@ def test_callback_rulings_art_20():
     assert r.status is S.IN_PROGRESS and r.reopen_count == 1 and r.satisfaction is None
     assert r.due_at == datetime(2026, 12, 10, 17, 30) and r.supervision_level == 1
     assert "第十九条第（三）项" in reopened.events[2].reason
+    assert [e.by_system for e in reopened.events] == [False, False, True]
 
 
 def test_reopen_by_hand_restarts_the_clock():
@@ -287,12 +337,24 @@ def test_reopen_by_hand_restarts_the_clock():
     assert r.reopen_count == 2 and r.satisfaction is None and r.due_at > NOW
 
 
-def test_rejected_return_raises_supervision_art_19_1():
+def test_a_rejected_return_alone_raises_no_supervision():
     d = decide(state(S.RETURN_REVIEW), RejectReturn(reason="属供热职责"), DISPATCHER, FACTS)
-    assert [e.action for e in d.events] == [Action.REJECT_RETURN, Action.SUPERVISE]
-    assert d.state.supervision_level == 1 and "第十九条第（一）项" in d.events[1].reason
-    top = decide(state(S.RETURN_REVIEW, supervision_level=3), RejectReturn(reason="x"),
-                 DISPATCHER, FACTS)
+    assert [e.action for e in d.events] == [Action.REJECT_RETURN]
+    assert d.state.supervision_level == 0 and d.state.status is S.IN_PROGRESS
+    first = decide(state(S.IN_PROGRESS), RequestReturn(reason="不属本单位"), LEAD_LIAISON, FACTS)
+    assert [e.action for e in first.events] == [Action.REQUEST_RETURN]
+
+
+def test_asking_to_return_again_after_a_rejection_is_refusing_the_order_art_19_1():
+    again = replace(FACTS, rejected_returns=1)
+    d = decide(state(S.IN_PROGRESS), RequestReturn(reason="仍不属本单位"), LEAD_LIAISON, again)
+    assert [e.action for e in d.events] == [Action.REQUEST_RETURN, Action.SUPERVISE]
+    assert [e.by_system for e in d.events] == [False, True]  # signed by the system
+    assert d.state.status is S.RETURN_REVIEW and d.state.supervision_level == 1
+    assert d.events[1].reason == ("自动督办：申请退回已被驳回1次仍再次申请退回，属职责范围但拒不接受"
+                                  "诉求工单（第十九条第（一）项），督办级别 0→1")
+    top = decide(state(S.AWAITING_SIGN, supervision_level=3), RequestReturn(reason="x"),
+                 LEAD_LIAISON, again)
     assert top.state.supervision_level == 3 and top.events[1].reason.endswith("3→3")
 
 

@@ -17,8 +17,6 @@ from textual.widgets import (
     Input,
     Label,
     OptionList,
-    RadioButton,
-    RadioSet,
     Select,
     SelectionList,
     Static,
@@ -28,7 +26,7 @@ from textual.widgets.option_list import Option
 from agent_console.domain.text import check_text
 from agent_console.services.dto import ArticleInfo, DispatchProposal, UnitInfo
 from agent_console.services.reference import ScriptItem
-from agent_console.ui.safe import options, plain
+from agent_console.ui.safe import options, plain, script_text
 from agent_console.ui.widgets.kb_pane import article_text
 
 
@@ -70,6 +68,44 @@ class ConfirmDialog(Dialog):
         self.dismiss(None)
 
 
+class CallEndDialog(Dialog):
+    """Ctrl+N with something typed: how the call ended, or discard a draft typed by mistake."""
+
+    BINDINGS = [Binding("1", "pick('record_hung_up')", "来电挂断", show=False),
+                Binding("2", "pick('record_invalid')", "无效来电", show=False),
+                Binding("3", "pick('discard')", "放弃草稿", show=False)]
+
+    def __init__(self, online: bool) -> None:
+        super().__init__()
+        self._online = online
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("结束当前来电", style="bold"), classes="dialog-title")
+            yield Static(Text("当前受理单尚未记录结果。请选择："))
+            with Vertical(classes="dialog-buttons-column"):
+                yield Button("1 来电挂断（记录，诉求未能受理）", id="record_hung_up",
+                             variant="primary", disabled=self._online)
+                yield Button("2 无效来电（记录：无声、误拨、与热线无关）", id="record_invalid",
+                             disabled=self._online)
+                yield Button("3 放弃草稿（不记录，草稿删除）", id="discard", variant="warning")
+                yield Button("取消 (Esc)", id="cancel")
+            if self._online:
+                yield Static(Text("网上来件不能记为挂断或无效；放弃后退回队列", style="dim"))
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#discard" if self._online else "#record_hung_up", Button))
+
+    def action_pick(self, choice: str) -> None:
+        if self._online and choice != "discard":
+            return
+        self.dismiss(choice)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+
 @dataclass(frozen=True)
 class AnswerChoice:
     article_id: str | None
@@ -89,7 +125,7 @@ class AnswerDialog(Dialog):
             yield Static(Text("直接答复（第十五条）", style="bold"), classes="dialog-title")
             if self._article is not None:
                 with VerticalScroll(classes="dialog-script"):
-                    yield Static(article_text(self._article, self._today))
+                    yield Static(script_text(article_text(self._article, self._today)))
                 yield Label("补充说明（可不填）")
             else:
                 yield Static("未选中知识库条目：请填写自拟答复内容。")
@@ -137,7 +173,7 @@ class ConsentDialog(Dialog):
             yield Static(Text("转接专家座席（第十五条）", style="bold"), classes="dialog-title")
             yield Static(Text(self._target))
             yield Static(Text("请向诉求人宣读：", style="bold"))
-            yield Static(Text(self._question), classes="script")
+            yield Static(script_text(self._question), classes="script")
             yield Static("诉求人是否同意转接？")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("同意 (Y)", id="yes", variant="primary")
@@ -190,10 +226,10 @@ class DispatchDialog(Dialog):
             yield Static(info, id="dispatch-info")
             yield Label("牵头单位")
             yield Select(options((u.name, u.id) for u in self._lead_options()), value=p.lead.id,
-                         allow_blank=False, id="lead-unit", type_to_search=True)
+                         allow_blank=False, id="lead-unit", type_to_search=True, compact=True)
             yield Label("配合单位（空格勾选，可不选）")
             yield SelectionList[int](*options((u.name, u.id) for u in p.alternatives),
-                                     id="co-handlers")
+                                     id="co-handlers", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("确认派单 (Enter)", id="ok", variant="primary")
                 yield Button("权属不清，交派单员", id="to-dispatcher")
@@ -222,11 +258,14 @@ class DispatchDialog(Dialog):
 class ScriptPickDialog(Dialog):
     """F8 / F10: pick one item (Art. 11 reasons or Art. 25 behaviours); its script is shown."""
 
-    def __init__(self, title: str, items: tuple[ScriptItem, ...], confirm_label: str) -> None:
+    def __init__(self, title: str, items: tuple[ScriptItem, ...], confirm_label: str,
+                 initial: int | None = None) -> None:
         super().__init__()
         self._title = title
         self._items = items
         self._confirm = confirm_label
+        codes = [i.code for i in items]
+        self._start = codes.index(initial) if initial in codes else 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -240,9 +279,9 @@ class ScriptPickDialog(Dialog):
 
     def on_mount(self) -> None:
         options = self.query_one("#script-options", OptionList)
-        options.highlighted = 0
+        options.highlighted = self._start
         self.set_focus(options)
-        self._show(0)
+        self._show(self._start)
 
     def _show(self, index: int | None) -> None:
         if index is None:
@@ -251,7 +290,7 @@ class ScriptPickDialog(Dialog):
         text = Text(item.script)
         if item.guidance:
             text.append("\n坐席提示：" + item.guidance, style="dim")
-        self.query_one("#script-text", Static).update(text)
+        self.query_one("#script-text", Static).update(script_text(text))
 
     @on(OptionList.OptionHighlighted, "#script-options")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -264,62 +303,124 @@ class ScriptPickDialog(Dialog):
 
 @dataclass(frozen=True)
 class EmergencyChoice:
-    service: str
+    services: tuple[str, ...]
     summary: str
     follow_up: bool
 
 
-class EmergencyDialog(Dialog):
-    """F9: Art. 12 hand-off to 110/119/120/122, optionally with a follow-up work order."""
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """The follow-up order the hand-off would create (Art. 12: 告知相关单位签收办理)."""
 
-    def __init__(self, services: list[tuple[str, str, str]], suggested: str | None,
-                 summary: str, can_follow_up: bool) -> None:
+    unit: str  # the lead unit's name
+    category: str
+    request_type: str
+    urgency: str
+    deadline: str  # the rule and its sign-by / due times
+
+
+class EmergencyDialog(Dialog):
+    """F9: Art. 12 hand-off as a checklist: every service the emergency needs (a fire with an
+    injured person: 119 and 120), each with its script; what to tell the caller; and the
+    follow-up order to the unit that must sign, shown for confirmation."""
+
+    BINDINGS = [Binding("ctrl+s", "confirm", "确认联动", show=False)]
+
+    def __init__(self, services: list[tuple[str, str, str]], suggested: tuple[str, ...],
+                 summary: str, plan: FollowUpPlan | None, advice: tuple[str, ...] = (),
+                 utility_lines: tuple[str, ...] = (), why: str = "") -> None:
         super().__init__()
         self._services = services  # (service, name, script)
         self._suggested = suggested
         self._summary = summary
-        self._can_follow_up = can_follow_up
+        self._plan = plan
+        self._advice = advice
+        self._utility_lines = utility_lines
+        self._why = why
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide fit-dialog", id="emergency-dialog"):
             yield Static(Text("紧急联动（第十二条）", style="bold"), classes="dialog-title")
-            with RadioSet(id="em-service"):
-                for service, name, _script in self._services:
-                    yield RadioButton(plain(f"{service} {name}"),
-                                      value=service == self._suggested, name=service)
-            yield Static("", id="em-script", classes="script")
-            yield Label("联动摘要（时间、地点、情况）")
-            yield Input(self._summary, id="em-summary")
-            yield Checkbox("同时派发后续工单（告知相关单位签收办理）", value=self._can_follow_up,
-                           id="em-follow-up", disabled=not self._can_follow_up)
-            yield Static("", id="dialog-error", classes="field-error")
+            with Vertical(classes="dialog-fields"):  # the dialog itself scrolls
+                if self._why:
+                    yield Static(plain(self._why), classes="dim-line")
+                # the follow-up first: what Enter will also send, and to whom
+                yield Checkbox(self._plan_label(), value=self._plan is not None,
+                               id="em-follow-up", disabled=self._plan is None, compact=True)
+                if self._plan is not None:
+                    yield Static(self._plan_text(), id="em-plan")
+                yield Label("联动热线（空格勾选，可多选）")
+                yield SelectionList[str](
+                    *[(plain(f"{sv} {name}"), sv, sv in self._suggested)
+                      for sv, name, _script in self._services], id="em-services", compact=True)
+                yield Static("", id="dialog-error", classes="field-error")
+                yield Static("", id="em-script", classes="script")
+                if self._advice or self._utility_lines:
+                    yield Static(script_text(self._advice_text()), id="em-advice",
+                                 classes="script")
+                yield Label("联动摘要（时间、地点、情况）")
+                yield Input(self._summary, id="em-summary", compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("确认联动 (Enter)", id="ok", variant="error")
+                yield Button("确认联动 (Enter/Ctrl+S)", id="ok", variant="error")
                 yield Button("取消 (Esc)", id="cancel")
 
+    def _plan_label(self) -> str:
+        if self._plan is None:
+            return "同时派发后续工单（请先选择诉求分类）"
+        return "同时派发后续工单，告知相关单位签收办理"
+
+    def _plan_text(self) -> Text:
+        p = self._plan
+        text = Text()
+        text.append("后续工单：", style="bold")
+        text.append(f"{p.unit}\n")
+        text.append("分类：", style="bold")
+        text.append(f"{p.category}　{p.request_type}　")
+        text.append(p.urgency, style="bold red" if p.urgency == "特急" else "bold")
+        text.append("\n时限：", style="bold")
+        text.append(p.deadline)
+        return text
+
+    def _advice_text(self) -> Text:
+        text = Text()
+        for line in self._advice:
+            text.append("请告知诉求人：", style="bold")
+            text.append(line + "\n")
+        for line in self._utility_lines:
+            text.append("同时联系：", style="bold")
+            text.append(line + "\n")
+        text.rstrip()
+        return text
+
     def on_mount(self) -> None:
-        self._show_script()
-        self.set_focus(self.query_one("#ok", Button))
+        self._show_scripts()
+        # the services the text calls for are ticked: Enter confirms; else pick them first
+        self.set_focus(self.query_one("#ok" if self._suggested else "#em-services"))
 
-    def _selected_service(self) -> str | None:
-        pressed = self.query_one("#em-service", RadioSet).pressed_button
-        return pressed.name if pressed is not None else None
+    def _selected(self) -> tuple[str, ...]:
+        chosen = set(self.query_one("#em-services", SelectionList).selected)
+        return tuple(sv for sv, _n, _s in self._services if sv in chosen)
 
-    @on(RadioSet.Changed)
-    def _show_script(self) -> None:
-        service = self._selected_service()
-        script = next((s for sv, _n, s in self._services if sv == service), "请选择联动热线")
-        self.query_one("#em-script", Static).update(Text(script))
+    @on(SelectionList.SelectedChanged, "#em-services")
+    def _show_scripts(self) -> None:
+        chosen = self._selected()
+        text = Text()
+        for sv, name, script in self._services:
+            if sv in chosen:
+                text.append(f"【{sv}{name}】", style="bold")
+                text.append(script + "\n")
+        text.rstrip()
+        self.query_one("#em-script", Static).update(
+            script_text(text) if chosen else Text("请勾选联动热线（空格勾选）", style="bold"))
 
     @on(Input.Submitted, "#em-summary")
     @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        service = self._selected_service()
+    def action_confirm(self) -> None:
+        chosen = self._selected()
         summary = self.query_one("#em-summary", Input).value
         error = self.query_one("#dialog-error", Static)
-        msg = None
-        if service is None:
-            msg = "请选择联动热线：110、119、120 或 122"
+        if not chosen:
+            msg = "请勾选联动热线：110、119、120、122（可多选）"
         else:
             msg = check_text("联动摘要", summary, required=True, min_len=4, max_len=500)
         if msg:
@@ -327,7 +428,7 @@ class EmergencyDialog(Dialog):
             error.add_class("visible")
             return
         follow = self.query_one("#em-follow-up", Checkbox).value
-        self.dismiss(EmergencyChoice(service, summary, follow))
+        self.dismiss(EmergencyChoice(chosen, summary, follow))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agent_console.domain.enums import TransferStatus
+from agent_console.domain.text import done_label
 from agent_console.services.dto import OperatorInfo, TransferRow
 from agent_console.services.errors import ServiceError
 from agent_console.ui.safe import add_row
@@ -124,7 +125,7 @@ class ExpertQueueScreen(Screen):
             return
 
         def done(_result) -> None:
-            self.notify(f"已{status.value}")
+            self.notify(done_label(status.value))
             self.action_refresh()
 
         run_db(self, self.services.expert.set_status, self.operator, row.id, status, done=done,

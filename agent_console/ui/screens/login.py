@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
@@ -42,12 +42,16 @@ class LoginScreen(Screen):
             with Vertical(id="login-box"):
                 yield Static(Text("通辽市12345政务服务便民热线", style="bold"), id="login-title")
                 yield Static("坐席工作台 · 请登录", id="login-subtitle")
-                yield Label("工号")
-                yield Input(placeholder="4–8位数字", id="staff-no", max_length=8)
-                yield Label("密码")
-                yield Input(placeholder="密码", password=True, id="password", max_length=128)
+                # one line a field: the box and all eight demo accounts fit in 80×24
+                with Horizontal(classes="login-row"):
+                    yield Label("工号", classes="login-label")
+                    yield Input(placeholder="4–8位数字", id="staff-no", max_length=8, compact=True)
+                with Horizontal(classes="login-row"):
+                    yield Label("密码", classes="login-label")
+                    yield Input(placeholder="密码", password=True, id="password", max_length=128,
+                                compact=True)
                 yield Static("", id="login-error")
-                yield Button("登录", id="login-button", variant="primary")
+                yield Button("登录 (Enter)", id="login-button", variant="primary", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

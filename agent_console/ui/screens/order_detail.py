@@ -6,18 +6,22 @@ from __future__ import annotations
 from functools import partial
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from agent_console.domain.text import done_label
 from agent_console.domain.workflow import Action, Refusal, command_for, guard, permitted
-from agent_console.services.dto import OperatorInfo
+from agent_console.services.dto import CallerContact, OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.services.orders import OrderView, StaleOrder
+from agent_console.ui.fit import Col, fit, set_columns, table_room
 from agent_console.ui.safe import add_row
 from agent_console.ui.screens.order_dialogs import (  # noqa: F401 (the dialogs' home for tests)
+    CONFIDENTIAL_WARNING,
     ActionDialog,
     ActionInput,
     FormDialog,
@@ -42,11 +46,51 @@ ACTION_KEYS = {
 KEY_LABELS = {Action.CONTACT: "联系记录", Action.CONSULT: "协商记录"}
 BINDING_IDS = {Action.CONTACT: "order_note_contact", Action.PART: "order_note_part",
                Action.CONSULT: "order_note_consult"}
+# The timeline at any width: a reason (and a long operator name) wraps in its cell instead of
+# being cut; the from-status leaves first on a narrow terminal (the row above shows it).
+EVENT_COLUMNS = (
+    Col("at", "时间", 11),
+    Col("actor", "操作人", 10, flex=1, most=28),
+    Col("action", "操作", 10),
+    Col("from", "原状态", 8, drop=1),
+    Col("to", "新状态", 8),
+    Col("reason", "理由", 24, flex=3),
+)
+CALLER_HIDDEN = "诉求人信息仅承办单位和热线派单、回访、督办人员可见（第二十一条）"
 OUTAGE = "数据库连接中断，未能提交；填写的内容仍在，数据库恢复后请再按确认"
 
 
 def event_label(action: str) -> str:
     return Action(action).label if action in Action._value2member_map_ else action
+
+
+def caller_block(caller: CallerContact | None, region: str | None) -> Text:
+    """Art. 18(1): the 诉求人 block, how to reach the caller, as the seat took it down; a
+    confidential caller (Art. 8, 21) is marked 保密 in red. Stored text stays literal."""
+    text = Text()
+    text.append("诉求人", style="bold")
+    if caller is None:
+        text.append(f"  区域：{region or '—'}\n")
+        text.append(CALLER_HIDDEN, style="dim")
+        return text
+    if caller.confidential:
+        text.append("  ")
+        text.append("保密", style="bold white on red")
+    text.append("\n  电话：")
+    if caller.phone:
+        text.append(caller.phone, style="bold")
+    else:
+        text.append("未显示号码", style="yellow")
+    text.append("  姓名：")
+    text.append(caller.name or "—")
+    text.append("\n  地址：")
+    text.append(caller.address or "—")
+    text.append("\n  区域：")
+    text.append(caller.region or region or "—")
+    if caller.confidential:
+        text.append("\n  ")
+        text.append(CONFIDENTIAL_WARNING, style="bold red")
+    return text
 
 
 class OrderDetailScreen(Screen):
@@ -64,6 +108,7 @@ class OrderDetailScreen(Screen):
         self.operator = operator
         self.number = number
         self.current: OrderView | None = None
+        self._layout: tuple[tuple[Col, int], ...] = ()
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.operator, self.services.clock, "工单详情", id="header")
@@ -76,9 +121,20 @@ class OrderDetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#order-events", DataTable).add_columns("时间", "操作人", "操作", "原状态",
-                                                                "新状态", "理由")
+        self._fit_columns()
         self.action_reload()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self._fit_columns():
+            self._show_order()
+
+    def _fit_columns(self) -> bool:
+        layout = fit(EVENT_COLUMNS, table_room(self.app.size.width))
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        set_columns(self.query_one("#order-events", DataTable), layout)
+        return True
 
     # ------------------------------------------------------------------ reading
     def action_back(self) -> None:
@@ -115,8 +171,8 @@ class OrderDetailScreen(Screen):
         facts.append(f"牵头：{v.lead_unit}")
         if v.co_handlers:
             facts.append("  配合：" + "、".join(v.co_handlers))
-        facts.append(f"\n区域：{v.region or '—'}  创建：{v.created_at:%Y-%m-%d %H:%M}  "
-                     f"签收时限：{v.sign_by:%Y-%m-%d %H:%M}  ")
+        facts.append(f"\n创建：{v.created_at:%Y-%m-%d %H:%M}  "
+                     f"签收时限：{v.sign_by:%Y-%m-%d %H:%M}\n")
         facts.append(f"办结时限：{v.due_at:%Y-%m-%d %H:%M}（")
         facts.append_text(time_left(v.due_at, now, v.status))
         facts.append("）")
@@ -128,14 +184,18 @@ class OrderDetailScreen(Screen):
             facts.append(f"  重办 {v.reopen_count} 次")
         if v.satisfaction:
             facts.append(f"  满意度：{v.satisfaction}")
+        facts.append("\n")
+        facts.append_text(caller_block(v.caller, v.region))
         facts.append("\n诉求内容：", style="bold")
         facts.append(v.content)
         self.query_one("#order-facts", Static).update(facts)
         table = self.query_one("#order-events", DataTable)
         table.clear()
         for e in v.events:
-            add_row(table, f"{e.at:%m-%d %H:%M}", e.actor, event_label(e.action), e.from_status,
-                    e.to_status, e.reason)
+            cells = {"at": f"{e.at:%m-%d %H:%M}", "actor": e.actor,
+                     "action": event_label(e.action), "from": e.from_status,
+                     "to": e.to_status, "reason": e.reason}
+            add_row(table, *(cells[col.key] for col, _w in self._layout), height=None)
         hint = "  ".join(f"{ACTION_KEYS[a]} {KEY_LABELS.get(a, a.label)}"
                          for a in self._permitted()) or "当前状态下您没有可执行的操作"
         self.query_one("#order-actions", Static).update(Text("可执行：" + hint))
@@ -165,7 +225,8 @@ class OrderDetailScreen(Screen):
             return
         if action.is_note:
             self.app.push_screen(NoteDialog(action.value, self.number, self._units(),
-                                            self._submitter(action)), self._dialog_closed)
+                                            self._submitter(action), self.current.caller),
+                                 self._dialog_closed)
             return
         t = guard(self.current.state, action, self.operator)
         needs = not isinstance(t, Refusal) and t.needs_reason
@@ -186,7 +247,8 @@ class OrderDetailScreen(Screen):
         return command_for(action, data.reason, lead_unit_id=data.lead_unit_id,
                            co_handler_ids=data.co_handler_ids, new_due_at=data.new_due_at,
                            satisfaction=data.satisfaction, ruling=data.ruling,
-                           resolution=data.resolution, caller_view=data.caller_view)
+                           resolution=data.resolution, caller_view=data.caller_view,
+                           evidence=data.evidence)
 
     def _submitter(self, action: Action):
         """The dialog's submit: the command goes to a worker; the dialog hears how it went. A
@@ -201,7 +263,7 @@ class OrderDetailScreen(Screen):
             def done(view: OrderView) -> None:
                 self.current = view
                 self._show_order()
-                self.notify(f"已{KEY_LABELS.get(action, action.label)}：{self.number}"
+                self.notify(f"{done_label(KEY_LABELS.get(action, action.label))}：{self.number}"
                             if not action.is_note else "已登记")
                 answer(None)
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
@@ -33,18 +33,24 @@ from agent_console.domain.text import check_text
 from agent_console.domain.workflow import (
     CALLER_VIEWS,
     CONTACT_RESULTS,
+    EVIDENCE_MAX,
+    EVIDENCE_MIN,
     REASONABLE,
     RESOLUTIONS,
     RULINGS,
     SATISFACTION,
     Action,
 )
+from agent_console.services.dto import CallerContact
 from agent_console.services.orders import OrderView
 from agent_console.ui.safe import options
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 NOTE_KINDS = {Action.CONTACT.value: Action.CONTACT, Action.PART.value: Action.PART,
               Action.CONSULT.value: Action.CONSULT}
+# The dialogs that show whom to call (Art. 18(1), 20); the contact note always does.
+DIAL_ACTIONS = frozenset({Action.DISPATCH, Action.CALLBACK, Action.COMPLETE})
+CONFIDENTIAL_WARNING = "诉求人要求保密：不得向他人泄露诉求人信息（第八条、第二十一条）"
 # submit(data, answer): records ``data`` (in a worker) and calls answer(None) when done or
 # answer("why not") when refused; the dialog waits, showing that it is working.
 Submit = Callable[[object, Callable[[str | None], None]], None]
@@ -60,6 +66,7 @@ class ActionInput:
     ruling: str | None = None
     resolution: str | None = None
     caller_view: str | None = None
+    evidence: str = ""  # a termination's 证明材料说明 (Art. 18(6))
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,35 @@ class NoteInput:
     text: str
     result: str | None = None  # a contact attempt's result (CONTACT_RESULTS key)
     unit_ids: tuple[int, ...] = ()  # the units consulted
+
+
+def dial_text(caller: CallerContact) -> Text:
+    """``拨打 13900000000（张女士）``, 保密 in red and the warning for a confidential caller;
+    a withheld number says so (stored names are literal text, never markup)."""
+    text = Text()
+    if caller.phone:
+        text.append("拨打 ", style="bold")
+        text.append(caller.phone, style="bold")
+    else:
+        text.append("未显示号码，无法回拨", style="bold yellow")
+    if caller.name:
+        text.append("（")
+        text.append(caller.name)
+        text.append("）")
+    if caller.confidential:
+        text.append("  ")
+        text.append("保密", style="bold white on red")
+        text.append("\n")
+        text.append(CONFIDENTIAL_WARNING, style="bold red")
+    return text
+
+
+def fields_scroll() -> VerticalScroll:
+    """Where a dialog's fields scroll on a small terminal; Tab goes field to field, the
+    scroll follows (it takes no focus itself)."""
+    scroll = VerticalScroll(classes="dialog-fields")
+    scroll.can_focus = False
+    return scroll
 
 
 class UnitPicker(SelectionList[int]):
@@ -143,6 +179,25 @@ class FormDialog(ModalScreen):
         error = self.query_one("#dialog-error", Static)
         error.update(Text(message, style=style))
         error.add_class("visible")
+        self.call_after_refresh(self._fit_fields)  # the message takes room from the fields
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_fields)
+
+    def _fit_fields(self) -> None:
+        """The fields get what the terminal leaves after the title, the message and the
+        buttons, and scroll within it: 确认 stays on screen at 80×24."""
+        found = self.query(".dialog-fields")
+        if not found or not self.is_attached:
+            return
+        fields = found.first()
+        box = fields.parent
+        chrome = box.styles.gutter.height + sum(
+            w.outer_size.height + w.styles.margin.top + w.styles.margin.bottom
+            for w in box.children if w is not fields and w.display)
+        room = max(3, self.size.height - chrome)
+        if fields.styles.max_height is None or fields.styles.max_height.value != room:
+            fields.styles.max_height = room
 
     def _finish(self, data) -> None:
         if self._busy:
@@ -189,48 +244,64 @@ class ActionDialog(FormDialog):
         self._co_note = ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide order-dialog"):
             yield Static(Text(f"{self._action.label} · {self._order.number}", style="bold"),
                          classes="dialog-title")
-            if self._action is Action.DISPATCH:
-                yield Label(f"牵头单位（建议：{self._order.lead_unit}）", markup=False)
-                ids = {uid for _n, uid in self._units}
-                yield Select(options(self._units), id="act-lead", type_to_search=True,
-                             value=self._order.lead_unit_id if self._order.lead_unit_id in ids
-                             else Select.NULL)
-                yield Label("配合单位（第十六条第（二）项；空格勾选或取消，输入单位名称查找，可不选）")
-                yield UnitPicker(*self._co_options(), id="act-co")
-                yield Static("", id="act-co-chosen")
-            if self._action is Action.REQUEST_EXTENSION:
-                hint = f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）"
-                yield Label(hint, markup=False)
-                yield Input(id="act-due", placeholder="2026-12-31 17:30")
-            if self._action is Action.CALLBACK:
-                yield Label("诉求人满意度（第二十条）")
-                with RadioSet(id="act-satisfaction"):
-                    for i, label in enumerate(SATISFACTION):
-                        yield RadioButton(label, value=i == 0, name=label)
-                yield Label("不满意时裁定：诉求是否合理合法（合理合法即退回承办单位重新办理）",
-                            id="act-ruling-label")
-                with RadioSet(id="act-ruling"):
-                    for label in RULINGS:
-                        text = f"{label}，退回重办" if label == REASONABLE else f"{label}，不予重办"
-                        yield RadioButton(text, name=label)
-            if self._action is Action.COMPLETE:
-                yield Label("办理结果（第十八条第（三）、（五）项）")
-                with RadioSet(id="act-resolution"):
-                    for i, label in enumerate(RESOLUTIONS):
-                        yield RadioButton(label, value=i == 0, name=label)
-                yield Label("已向诉求人反馈结果，诉求人的意见")
-                with RadioSet(id="act-caller-view"):
-                    for label in CALLER_VIEWS:
-                        yield RadioButton(label, name=label)
-            yield Label("理由 / 说明")
-            yield Input(id="act-reason", placeholder="理由和依据、办理情况或回访记录")
+            with fields_scroll():
+                yield from self._fields()
             yield Static("", id="dialog-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("确认 (Enter)", id="ok", variant="primary")
                 yield Button("取消 (Esc)", id="cancel")
+
+    def _fields(self) -> ComposeResult:
+        """The fields, which scroll on a small terminal (80×24)."""
+        if self._action in DIAL_ACTIONS and self._order.caller is not None:
+            yield Static(dial_text(self._order.caller), id="dial", classes="dial")
+        if self._action is Action.DISPATCH:
+            yield Label(f"牵头单位（建议：{self._order.lead_unit}）", markup=False)
+            ids = {uid for _n, uid in self._units}
+            yield Select(options(self._units), id="act-lead", type_to_search=True,
+                         value=self._order.lead_unit_id if self._order.lead_unit_id in ids
+                         else Select.NULL)
+            yield Label("配合单位（第十六条第（二）项；空格勾选或取消，输入单位名称查找，可不选）")
+            yield UnitPicker(*self._co_options(), id="act-co")
+            yield Static("", id="act-co-chosen")
+        if self._action is Action.REQUEST_EXTENSION:
+            hint = f"申请延期至（当前时限 {self._order.due_at:%Y-%m-%d %H:%M}，格式 YYYY-MM-DD HH:MM）"
+            yield Label(hint, markup=False)
+            yield Input(id="act-due", placeholder="2026-12-31 17:30")
+        if self._action is Action.CALLBACK:
+            yield Label("诉求人满意度（第二十条）")
+            with RadioSet(id="act-satisfaction"):
+                for i, label in enumerate(SATISFACTION):
+                    yield RadioButton(label, value=i == 0, name=label)
+            yield Label("不满意时裁定：诉求是否合理合法（合理合法即退回承办单位重新办理）",
+                        id="act-ruling-label")
+            with RadioSet(id="act-ruling"):
+                for label in RULINGS:
+                    text = f"{label}，退回重办" if label == REASONABLE else f"{label}，不予重办"
+                    yield RadioButton(text, name=label)
+        if self._action is Action.COMPLETE:
+            yield Label("办理结果（第十八条第（三）、（五）项）")
+            with RadioSet(id="act-resolution"):
+                for i, label in enumerate(RESOLUTIONS):
+                    yield RadioButton(label, value=i == 0, name=label)
+            yield Label("已向诉求人反馈结果，诉求人的意见")
+            with RadioSet(id="act-caller-view"):
+                for label in CALLER_VIEWS:
+                    yield RadioButton(label, name=label)
+        if self._action is Action.REQUEST_TERMINATION:
+            yield Label("证明材料说明（第十八条第（六）项，必填：各次联系的时间、方式、结果，"
+                        "留存的通话记录等）")
+            yield Input(id="act-evidence", placeholder="如：11月3日9:10、11月4日15:20两次"
+                        "致电均未接通，通话记录已留存")
+        if self._action in (Action.APPROVE_TERMINATION, Action.REJECT_TERMINATION):
+            evidence = Text("承办单位的证明材料说明：", style="bold")
+            evidence.append(self._order.termination_evidence or "（未提供）")
+            yield Static(evidence, id="act-evidence-shown")
+        yield Label("理由 / 说明")
+        yield Input(id="act-reason", placeholder="理由和依据、办理情况或回访记录")
 
     def _co_options(self) -> list[tuple[Text, int, bool]]:
         """The order's co-handlers (ticked) and dispatch's candidates (marked 建议, unticked:
@@ -360,7 +431,15 @@ class ActionDialog(FormDialog):
                 self._error(msg)
                 return
             co = tuple(self.query_one("#act-co", UnitPicker).selected)
-        data = ActionInput(reason, due, satisfaction, lead, co, ruling, resolution, caller_view)
+        evidence = ""
+        if self._action is Action.REQUEST_TERMINATION:
+            evidence = self.query_one("#act-evidence", Input).value
+            if msg := check_text("证明材料说明", evidence, required=True, min_len=EVIDENCE_MIN,
+                                 max_len=EVIDENCE_MAX):
+                self._error(msg)
+                return
+        data = ActionInput(reason, due, satisfaction, lead, co, ruling, resolution, caller_view,
+                           evidence)
         self._finish(data)
 
 
@@ -371,33 +450,43 @@ class NoteDialog(FormDialog):
     refusal it returns is shown next to the fields and everything typed stays."""
 
     def __init__(self, kind: str, number: str, units: list[tuple[str, int]],
-                 submit: Submit | None = None) -> None:
+                 submit: Submit | None = None, caller: CallerContact | None = None) -> None:
         super().__init__(submit)
         self._kind = kind
         self._number = number
         self._units = units
+        self._caller = caller
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide order-dialog"):
             yield Static(Text(f"{NOTE_KINDS[self._kind].label} · {self._number}", style="bold"),
                          classes="dialog-title")
-            if self._kind == "contact":
-                yield Label("联系结果（第十八条第（一）项）")
-                with RadioSet(id="note-result"):
-                    for i, (key, label) in enumerate(CONTACT_RESULTS.items()):
-                        yield RadioButton(label, value=i == 0, name=key)
-            if self._kind == "consult":
-                yield Label("参与协商的单位（空格勾选，第十六条第（三）项）")
-                yield SelectionList[int](*options(self._units), id="note-units")
-            yield Label("说明" if self._kind == "contact" else "内容 / 结论")
-            yield Input(id="note-text", placeholder="具体情况")
+            with fields_scroll():
+                yield from self._fields()
             yield Static("", id="dialog-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("确认 (Enter)", id="ok", variant="primary")
                 yield Button("取消 (Esc)", id="cancel")
 
+    def _fields(self) -> ComposeResult:
+        """The fields, which scroll on a small terminal (80×24)."""
+        if self._kind == "contact" and self._caller is not None:
+            yield Static(dial_text(self._caller), id="dial", classes="dial")
+        if self._kind == "contact":
+            yield Label("联系结果（第十八条第（一）项）")
+            with RadioSet(id="note-result"):
+                for i, (key, label) in enumerate(CONTACT_RESULTS.items()):
+                    yield RadioButton(label, value=i == 0, name=key)
+        if self._kind == "consult":
+            yield Label("参与协商的单位（空格勾选，第十六条第（三）项）")
+            yield SelectionList[int](*options(self._units), id="note-units")
+        yield Label("说明" if self._kind == "contact" else "内容 / 结论")
+        yield Input(id="note-text", placeholder="具体情况")
+
     def on_mount(self) -> None:
-        self.set_focus(self.query_one("#note-text", Input))
+        # a contact attempt starts on its result (已联系上 / 未接通 …), the note is optional
+        first = "#note-result" if self._kind == "contact" else "#note-text"
+        self.set_focus(self.query_one(first))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -14,15 +14,14 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_console.domain.enums import OrderStatus, Role
 from agent_console.domain.workflow import supervises
-
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
+from agent_console.ui.fit import Col, fit, one_line, set_columns, table_room
 from agent_console.ui.safe import add_row
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.timeleft import time_left
 from agent_console.ui.widgets.header import ConsoleHeader
 from agent_console.ui.work import run_db
-
 
 S = OrderStatus
 SUPERVISED = "supervised"  # queue marker: open orders under supervision (Art. 19)
@@ -38,6 +37,24 @@ UNIT_QUEUES = (
     ("审核中", (S.RETURN_REVIEW, S.EXTENSION_REVIEW, S.TERMINATION_REVIEW)),
     ("已办结", (S.COMPLETED, S.CALLED_BACK)), ("超期", None), ("被督办", SUPERVISED),
 )
+# The list at any width (80×24 up): 办理时限, 剩余 and 督办 always stay; the lead unit and the
+# content are cut with … and, when even that does not fit, creation time, content, region and
+# type leave in that order (the pane below the list shows them all for the highlighted order).
+COLUMNS = (
+    Col("number", "工单号", 16),
+    Col("status", "状态", 8),
+    Col("lead", "牵头单位", 10, flex=1, most=26),
+    Col("type", "类型", 8, drop=1),
+    Col("region", "区域", 10, drop=2),
+    Col("content", "诉求内容", 12, flex=1, drop=3),
+    Col("created", "创建时间", 11, drop=4),
+    Col("due", "办理时限", 11),
+    Col("left", "剩余", 15),
+    Col("supervision", "督办", 4),
+)
+
+
+CITY = "通辽市"
 
 
 def supervision_text(level: int) -> Text:
@@ -66,6 +83,8 @@ class OrdersScreen(Screen):
         # each desk of the centre opens on its own queue: callbacks on 待回访, supervisors on 超期
         self._queue = HOME_QUEUE.get(operator.role, 0)
         self._search = ""
+        self._layout: tuple[tuple[Col, int], ...] = ()
+        self._now = None
 
     def compose(self) -> ComposeResult:
         title = "本单位工单" if self.operator.unit_name else "工单列表"
@@ -82,12 +101,26 @@ class OrdersScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#orders", DataTable)
-        table.add_columns("工单号", "状态", "牵头单位", "类型", "区域", "创建时间", "办理时限", "剩余",
-                          "督办")
+        self._fit_columns()
         self.action_refresh()
         self.set_focus(table)
         if supervises(self.operator):
             self.set_interval(SCAN_SECONDS, self._scan_in_background)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        row = self.query_one("#orders", DataTable).cursor_row
+        if self._fit_columns():
+            self._paint(row)
+
+    def _fit_columns(self) -> bool:
+        """Columns for the terminal's width; whether they changed (the rows are then gone)."""
+        layout = fit(COLUMNS, table_room(self.app.size.width))
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        set_columns(self.query_one("#orders", DataTable), layout)
+        self.query_one("#orders-queues", Static).update(self._queue_bar())
+        return True
 
     def _scan_in_background(self) -> None:
         """Art. 19: overdue orders are raised while the centre works, without a key press."""
@@ -142,12 +175,17 @@ class OrdersScreen(Screen):
                              lambda _view: self.action_refresh())
 
     def _queue_bar(self) -> Text:
-        bar = Text()
-        for i, (name, _statuses) in enumerate(self._queues, 1):
-            style = "bold reverse" if i - 1 == self._queue else "dim"
-            bar.append(f" {i} {name} ", style=style)
-            bar.append(" ")
-        return bar
+        """Every queue with its key; tighter on a narrow terminal so all of them show."""
+        def bar(item: str, gap: str) -> Text:
+            text = Text(no_wrap=True, overflow="ellipsis")
+            for i, (name, _statuses) in enumerate(self._queues, 1):
+                style = "bold reverse" if i - 1 == self._queue else "dim"
+                text.append(item.format(i=i, name=name), style=style)
+                text.append(gap)
+            return text
+
+        wide = bar(" {i} {name} ", " ")
+        return wide if wide.cell_len <= self.app.size.width - 2 else bar("{i}{name}", " ")
 
     def action_refresh(self) -> None:
         """The queue, read in a worker; the table keeps what it showed until the rows come."""
@@ -178,21 +216,39 @@ class OrdersScreen(Screen):
             return  # the dispatcher moved on to another queue meanwhile
         name, _statuses = self._queues[index]
         self._rows = rows
-        table = self.query_one("#orders", DataTable)
-        selected = table.cursor_row
-        table.clear()
-        for row in self._rows:
-            add_row(table, row.number, row.status, row.lead_unit, row.request_type,
-                    row.region, f"{row.created_at:%m-%d %H:%M}",
-                    f"{row.due_at:%m-%d %H:%M}", time_left(row.due_at, now, row.status),
-                    supervision_text(row.supervision_level), key=row.number)
-        if rows and selected:
-            table.move_cursor(row=min(selected, len(rows) - 1))
+        self._now = now
+        self._paint()
         scope = f"（{self.operator.unit_name}）" if self.operator.unit_name else ""
         found = f"，搜索“{self._search}”" if self._search.strip() else ""
         self.query_one("#orders-status", Static).update(
             Text(f"{name}：工单 {len(self._rows)} 件{scope}{found}"))
         self._show_detail()
+
+    def _paint(self, selected: int | None = None) -> None:
+        """The rows in the columns that fit now; the cursor stays on its row."""
+        table = self.query_one("#orders", DataTable)
+        selected = table.cursor_row if selected is None else selected
+        table.clear()
+        now = self._now
+        narrow = {col.key: w for col, w in self._layout}.get("lead", 0) < 20
+
+        def lead(row: OrderRow) -> str:
+            # every city department is 通辽市…: on a narrow list the rest of the name says more
+            name = row.lead_unit
+            return name[len(CITY):] if narrow and name.startswith(CITY) and name != CITY else name
+
+        for row in self._rows:
+            cells = {
+                "number": row.number, "status": row.status, "lead": one_line(lead(row)),
+                "type": one_line(row.request_type), "region": one_line(row.region),
+                "content": one_line(row.content), "created": f"{row.created_at:%m-%d %H:%M}",
+                "due": f"{row.due_at:%m-%d %H:%M}",
+                "left": one_line(time_left(row.due_at, now, row.status)),
+                "supervision": supervision_text(row.supervision_level),
+            }
+            add_row(table, *(cells[col.key] for col, _w in self._layout), key=row.number)
+        if self._rows and selected:
+            table.move_cursor(row=min(selected, len(self._rows) - 1))
 
     @on(DataTable.RowHighlighted, "#orders")
     def _show_detail(self) -> None:

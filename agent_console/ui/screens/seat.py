@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, Footer, Input, OptionList, Select, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Select, TextArea
 
-from agent_console.domain.intake import IntakeDraft
-from agent_console.services.dto import ArticleInfo, CallerHistory, IntakeResult, OperatorInfo
+from agent_console.domain.enums import RequestType, Urgency
+from agent_console.domain.intake import IntakeDraft, script_for_repeat
+from agent_console.domain.triage import TriageResult
+from agent_console.services.dto import (
+    ArticleInfo,
+    CallerHistory,
+    IntakeResult,
+    OperatorInfo,
+    RepeatNotice,
+)
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.services.health import is_outage
 from agent_console.services.intake import SavedDraft
@@ -26,12 +35,13 @@ from agent_console.services.seat_outbox import DELIVERED, PENDING, SeatCommand, 
 from agent_console.ui.screens.dialogs import (
     AnswerChoice,
     AnswerDialog,
-    ConfirmDialog,
+    CallEndDialog,
     ConsentDialog,
     DispatchChoice,
     DispatchDialog,
     EmergencyChoice,
     EmergencyDialog,
+    FollowUpPlan,
     ScriptPickDialog,
 )
 from agent_console.ui.screens.help import HelpScreen, binding_rows
@@ -39,6 +49,7 @@ from agent_console.ui.widgets.call_form import CallForm
 from agent_console.ui.widgets.caller_panel import CallerPanel
 from agent_console.ui.widgets.header import ConsoleHeader
 from agent_console.ui.widgets.kb_pane import KbPane
+from agent_console.ui.widgets.keybar import KeyBar
 from agent_console.ui.work import run_db
 
 log = logging.getLogger(__name__)
@@ -49,9 +60,16 @@ if TYPE_CHECKING:
 DRAFT_SAVE_DELAY = 0.4
 HISTORY_DELAY = 0.25
 REPEAT_DELAY = 0.6
+SHORT_HEIGHT = 34  # below this many lines the seat packs its fields
+NARROW_WIDTH = 120  # below this many columns the form and the KB pane share the width equally
+DERIVE_INTERVAL = 0.15  # a burst of keys updates triage and the KB at most this often
 KB_LIMIT = 10
 LEASE_RENEW_SECONDS = 60.0  # an online submission on screen keeps its lease (services.online)
 HISTORY_CACHE = 500  # callers whose history is kept for an outage
+REPEAT_CODE = 6  # Art. 11(6): no new facts, the same request again
+# what a field holds before any proposal (the form's own defaults)
+DEFAULTS = {"request_type": RequestType.CONSULT.value, "urgency": Urgency.NORMAL.value,
+            "region": ""}
 
 
 UNAVAILABLE = "（答复口径暂不可用：数据库连接中断，恢复后自动显示；可按标题答复或自拟答复）"
@@ -62,6 +80,16 @@ def unavailable_article(hit: SearchHit) -> ArticleInfo:
     return ArticleInfo(id=hit.id, title=hit.title, phrasings=(), answer=UNAVAILABLE,
                        policy_basis="", owner_unit=None, valid_until=None, keywords=(),
                        domain="", category_id=None, category_path=None)
+
+
+# The key line's words when the full ones do not fit (80 columns)
+SHORT_KEYS = {"help": "帮助", "focus_kb": "搜索", "focus_content": "内容", "outbox": "待交",
+              "answer_online": "答复", "expert_seat": "专家", "work_order": "派单",
+              "not_accepted": "不受理", "emergency": "紧急", "warning": "警示",
+              "next_call": "下一通", "take_online": "网件", "quit": "退出",
+              "goto_orders": "工单", "goto_expert": "专家队列", "goto_seat": "受理"}
+# left out, in this order, when even the short words do not fit
+OPTIONAL_KEYS = ("focus_kb", "focus_content", "goto_orders", "goto_expert", "goto_seat", "quit")
 
 
 class SeatScreen(Screen):
@@ -78,6 +106,9 @@ class SeatScreen(Screen):
         Binding("f10", "warning", "劝阻警示", id="warning", priority=True),
         Binding("ctrl+n", "next_call", "下一通", id="next_call", priority=True),
         Binding("f12", "take_online", "网上来件", id="take_online", priority=True),
+        Binding("ctrl+r", "toggle_withheld", "未显示号码", id="number_withheld", show=False,
+                priority=True),
+        Binding("escape", "own_answer", "取消选中条目（自拟答复）", id="own_answer", show=False),
     ]
 
     def __init__(self, services, operator: OperatorInfo, title: str = "坐席受理") -> None:
@@ -93,7 +124,11 @@ class SeatScreen(Screen):
         self._save_timer: Timer | None = None
         self._history_timer: Timer | None = None
         self._repeat_timer: Timer | None = None
+        self._derive_timer: Timer | None = None
+        self._derive_dirty = False
         self._latest_query = ""
+        self._shown_query: str | None = None  # the search the KB pane shows
+        self._own_answer = False  # Esc: nothing selected until the agent picks or searches anew
         self._latest_phone = ""
         self._loading = False
         self._last_draft = IntakeDraft()
@@ -103,6 +138,10 @@ class SeatScreen(Screen):
         self._recording = False  # an outcome is on its way: a second key does nothing
         self.last_pending: Sent | None = None  # the last outcome kept here for the database
         self._histories: dict[str, CallerHistory] = {}  # for an outage
+        self._repeat: RepeatNotice | None = None  # Art. 11(6): the earlier similar request
+        self._triage: TriageResult = services.reference.triage.classify("")
+        self._auto: dict[str, str] = {}  # the values proposals put in the form
+        self._manual = dict.fromkeys(DEFAULTS, False)  # fields the agent set by hand
         # keystroke (content changed) → KB pane updated, in ms; read by the typing benchmark
         self.kb_latencies_ms: deque[float] = deque(maxlen=10_000)
 
@@ -114,7 +153,7 @@ class SeatScreen(Screen):
                 yield CallForm(self.services.catalog.regions(), self._categories, id="call-form")
                 yield CallerPanel(id="caller-panel")
             yield KbPane(id="kb-pane")
-        yield Footer()
+        yield KeyBar(SHORT_KEYS, optional=OPTIONAL_KEYS, id="keybar")
 
     @property
     def form(self) -> CallForm:
@@ -127,6 +166,12 @@ class SeatScreen(Screen):
     @property
     def panel(self) -> CallerPanel:
         return self.query_one(CallerPanel)
+
+    def on_resize(self, event) -> None:
+        """80×24 and the like: one line a field, a shorter hit list, panes side by side at
+        equal width, so the content, the answer script and every key stay in view."""
+        self.set_class(event.size.height < SHORT_HEIGHT, "short")
+        self.set_class(event.size.width < NARROW_WIDTH, "narrow")
 
     def on_mount(self) -> None:
         self.query_one(ConsoleHeader).call_started = self.started_at
@@ -199,15 +244,80 @@ class SeatScreen(Screen):
     @on(TextArea.Changed, "#f-content")
     def _content_changed(self) -> None:
         self._changed_at = time.perf_counter()
-        content = self.query_one("#f-content", TextArea).text
-        self.panel.show_triage(self.services.reference.triage.classify(content),
-                               self._emergency_scripts())
-        if not self.query_one("#kb-search", Input).value.strip():
-            self.request_search(content)
+        # What follows from the content (triage, KB search) runs at once for a keystroke and
+        # at most every DERIVE_INTERVAL during a burst or a paste: one pass per character
+        # made 200 fast characters take 20 s to settle.
+        if self._derive_timer is None:
+            self._derive_from_content()
+            self._derive_timer = self.set_timer(DERIVE_INTERVAL, self._derive_trailing)
+        else:
+            self._derive_dirty = True
         if self._repeat_timer:
             self._repeat_timer.stop()
         self._repeat_timer = self.set_timer(REPEAT_DELAY, self._check_repeat)
         self._form_changed()
+
+    def _derive_trailing(self) -> None:
+        self._derive_timer = None
+        if self._derive_dirty:
+            self._derive_dirty = False
+            self._derive_from_content()
+            self._derive_timer = self.set_timer(DERIVE_INTERVAL, self._derive_trailing)
+
+    def _derive_from_content(self) -> None:
+        content = self.query_one("#f-content", TextArea).text
+        self._triage = self.services.reference.triage.classify(content)
+        self.panel.show_triage(self._triage, self._service_names())
+        self._propose()
+        if not self.query_one("#kb-search", Input).value.strip():
+            self.request_search(content)
+
+    # ------------------------------------------------------------------ proposals
+    def _propose(self) -> None:
+        """Request type, urgency, region and (for emergencies and utility faults) the category,
+        proposed from the text and the address; what the agent set by hand stays."""
+        draft = self.form.draft()
+        triage = self._triage
+        proposer = self.services.reference.proposer
+        said: list[str] = []
+        follow = triage.follow_up
+        if not self._manual["request_type"]:
+            p = proposer.request_type(draft.content) if proposer else None
+            value = (follow.request_type if triage.is_emergency and follow and follow.request_type
+                     else p.value if p else RequestType.CONSULT.value)
+            self._auto_set("request_type", value)
+            if p is not None and p.value == value:
+                said.append("类型" + p.explain())
+        if not self._manual["urgency"]:  # emergencies and utility faults: data/emergency.json
+            value = triage.urgency if follow is not None else Urgency.NORMAL.value
+            self._auto_set("urgency", value)
+            if value != Urgency.NORMAL.value:
+                word = triage.kinds[0].keyword if triage.kinds else \
+                    (triage.utilities[0][1] if triage.utilities else "")
+                said.append(f"紧急程度据“{word}”为{value}")
+        if not self._manual["region"]:
+            p = proposer.region(draft.address, draft.content) if proposer else None
+            self._auto_set("region", p.value if p else "")
+            if p is not None:
+                said.append("区域" + p.explain())
+        category = self._follow_up_category()
+        if category is not None and not self._category_manual:
+            self._auto_category = category
+            self.form.set_category(category)
+            what = triage.kinds[0].name if triage.kinds else \
+                (follow.source.removeprefix("utility:") if follow else "")
+            said.append(f"分类按“{what}”确定")
+        self.form.show_proposals("；".join(said) + ("（均可修改）" if said else ""))
+
+    def _auto_set(self, field: str, value: str) -> None:
+        self._auto[field] = value
+        self.form.set_value(field, value)
+
+    def _follow_up_category(self) -> int | None:
+        return self.services.dispatch.category_of(self._triage)
+
+    def _service_names(self) -> dict[str, str]:
+        return {r.service: r.name for r in self.services.reference.triage.emergency}
 
     @on(Input.Changed, "#kb-search")
     def _kb_query_changed(self, event: Input.Changed) -> None:
@@ -215,13 +325,28 @@ class SeatScreen(Screen):
         self.request_search(query)
 
     @on(Input.Changed, "#f-name")
-    @on(Input.Changed, "#f-address")
     @on(Checkbox.Changed, "#f-confidential")
+    @on(Checkbox.Changed, "#f-withheld")
     @on(Select.Changed, "#f-channel")
+    def _other_changed(self) -> None:
+        self._form_changed()
+
+    @on(Input.Changed, "#f-address")
+    def _address_changed(self) -> None:
+        if not self._loading:
+            self._propose()
+        self._form_changed()
+
     @on(Select.Changed, "#f-type")
     @on(Select.Changed, "#f-urgency")
     @on(Select.Changed, "#f-region")
-    def _other_changed(self) -> None:
+    def _proposed_changed(self, event: Select.Changed) -> None:
+        """A value the agent picks is theirs: proposals no longer change it for this call."""
+        field = {"f-type": "request_type", "f-urgency": "urgency", "f-region": "region"}[
+            event.select.id or ""]
+        value = "" if event.value is Select.NULL else str(event.value)
+        if not self._loading and value != self._auto.get(field, DEFAULTS[field]):
+            self._manual[field] = True
         self._form_changed()
 
     @on(Select.Changed, "#f-category")
@@ -240,16 +365,22 @@ class SeatScreen(Screen):
             return  # echo of a programmatic load, not the agent typing
         self._last_draft = draft
         self.panel.show_outcome(None)
+        if self.form.has_errors():
+            self.form.refresh_errors(self.services.intake.validate_work_order(draft))
         if self._save_timer:
             self._save_timer.stop()
         self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_draft_now)
 
-    def _emergency_scripts(self) -> dict[str, str]:
-        return {r.service: r.script for r in self.services.reference.triage.emergency}
-
     def _refresh_derived(self, draft: IntakeDraft) -> None:
-        self.panel.show_triage(self.services.reference.triage.classify(draft.content),
-                               self._emergency_scripts())
+        """A draft put back in the form (restart, online submission, F4): what it holds that
+        differs from the defaults is kept as chosen; proposals fill the rest."""
+        self._auto = {}
+        self._manual = {f: getattr(draft, f) != DEFAULTS[f] for f in DEFAULTS}
+        if draft.submission_id is not None:  # a citizen's online text: nothing chosen yet
+            self._manual = dict.fromkeys(DEFAULTS, False)
+        self._triage = self.services.reference.triage.classify(draft.content)
+        self.panel.show_triage(self._triage, self._service_names())
+        self.call_after_refresh(self._propose)  # once the loaded values are in the form
         self._latest_phone = draft.caller_number
         self._load_history()
         self.request_search(draft.content)
@@ -310,7 +441,11 @@ class SeatScreen(Screen):
 
     def _fetch_repeat(self, phone: str, content: str, category_id: int | None) -> None:
         run_db(self, self.services.intake.find_repeat, phone, content, category_id,
-               done=self.panel.show_repeat, group="repeat", exclusive=True, name="find_repeat")
+               done=self._repeat_found, group="repeat", exclusive=True, name="find_repeat")
+
+    def _repeat_found(self, notice: RepeatNotice | None) -> None:
+        self._repeat = notice
+        self.panel.show_repeat(notice)
 
     # ------------------------------------------------------------------ knowledge base
     def _index_state_changed(self) -> None:
@@ -366,7 +501,13 @@ class SeatScreen(Screen):
         if (self._changed_at is not None and query.strip()
                 and query == self.query_one("#f-content", TextArea).text):
             self.kb_latencies_ms.append((time.perf_counter() - self._changed_at) * 1000)
-        self.kb.show_hits(hits, self._articles, self.services.clock.now().date())
+        new_search = query != self._shown_query
+        if new_search:
+            self._own_answer = False
+        self._shown_query = query
+        self.kb.show_hits(hits, self._articles, self.services.clock.now().date(),
+                          keep=None if new_search else self.kb.selected_id(),
+                          select=not self._own_answer)
         size = len(self.app.kb_index) if self.app.kb_index is not None else 0
         if hits:
             self.kb.show_status(f"知识库 {size} 条 · 匹配 {len(hits)} 条")
@@ -378,12 +519,28 @@ class SeatScreen(Screen):
 
     @on(OptionList.OptionHighlighted, "#kb-results")
     def _article_highlighted(self) -> None:
+        if self.kb.selected_id() is not None:
+            self._own_answer = False
         self._show_selected_article()
+
+    def action_toggle_withheld(self) -> None:
+        """Ctrl+R: the call came in without a number (or it did after all)."""
+        box = self.query_one("#f-withheld", Checkbox)
+        box.value = not box.value
+
+    def action_own_answer(self) -> None:
+        """Esc: no article is read; F5 then asks for the agent's own answer."""
+        if self.kb.selected_id() is None:
+            return
+        self._own_answer = True
+        self.kb.clear_selection(self.services.clock.now().date())
+        self.notify("已取消选中知识库条目：F5 为自拟答复", title="知识库")
 
     def _show_selected_article(self) -> None:
         article = self.selected_article()
         self.kb.show_article(article, self.services.clock.now().date())
-        if article is not None and not self._category_manual and article.category_id:
+        if (article is not None and not self._category_manual and article.category_id
+                and self._follow_up_category() is None):
             self._auto_category = article.category_id
             self.form.set_category(article.category_id)
 
@@ -502,14 +659,16 @@ class SeatScreen(Screen):
         draft = self._draft_for_outcome()
         if not self._precheck(draft, self.services.intake.validate_work_order(draft)):
             return
-        try:
+        triage = self.services.reference.triage.classify(draft.content)
+        try:  # Art. 12: an order dispatched at once runs on the real clock
             proposal = self.services.dispatch.propose(draft.category_id, draft.region or None,
                                                       draft.request_type, draft.urgency,
-                                                      self.services.clock.now())
+                                                      self.services.clock.now(),
+                                                      immediate=triage.immediate_dispatch)
         except ServiceError as exc:
             self.notify(exc.message, severity="error")
             return
-        triage = self.services.reference.triage.classify(draft.content)
+        proposal = self.services.dispatch.for_emergency(proposal, triage, draft.category_id)
         article = self.selected_article()
         units = sorted(self.services.catalog.units().values(), key=lambda u: u.id)
 
@@ -531,36 +690,66 @@ class SeatScreen(Screen):
             if code is not None:
                 self._record("not_accepted", code=code)
 
-        self.app.push_screen(ScriptPickDialog("不予受理（第十一条）",
-                                              self.services.reference.not_accepted,
-                                              "记录不予受理"), done)
+        repeat = self._repeat
+        items = tuple(
+            replace(i, script=script_for_repeat(i.script, repeat.order_number if repeat else None,
+                                                repeat.at if repeat else None))
+            for i in self.services.reference.not_accepted)
+        self.app.push_screen(ScriptPickDialog("不予受理（第十一条）", items, "记录不予受理",
+                                              initial=REPEAT_CODE if repeat else None), done)
+
+    def _follow_up_plan(self, draft: IntakeDraft, triage: TriageResult):
+        """(plan shown in F9, the proposal) of the hand-off's follow-up order, or None."""
+        try:
+            follow = self.services.dispatch.follow_up(
+                triage, draft.category_id, draft.region or None, draft.request_type,
+                draft.urgency, self.services.clock.now())
+        except ServiceError:
+            return None
+        if follow is None:
+            return None
+        p = follow.dispatch
+        names = "、".join(u.name for u in follow.co_handlers)
+        plan = FollowUpPlan(
+            unit=p.lead.name + (f"（配合：{names}）" if names else ""),
+            category=p.category_path, request_type=follow.request_type, urgency=follow.urgency,
+            deadline=f"{p.rule_text}；签收 {p.sign_by:%m-%d %H:%M} 前，"
+                     f"办结 {p.due_at:%m-%d %H:%M} 前")
+        return plan, follow
 
     def action_emergency(self) -> None:
+        """F9: Art. 12. Every service the emergency needs, the follow-up order to the unit
+        that must sign (shown for confirmation), then one record."""
         draft = self._draft_for_outcome()
         triage = self.services.reference.triage.classify(draft.content)
+        self._triage = triage
         rules = self.services.reference.triage.emergency
-        suggested = triage.services[0] if triage.services else None
-        can_follow = draft.category_id is not None
         summary = " ".join(draft.content.split())[:200]
+        planned = self._follow_up_plan(draft, triage)
+        why = ""
+        if triage.kinds:
+            why = "识别为：" + "、".join(f"{k.name}（“{k.keyword}”）" for k in triage.kinds) + \
+                "".join(f"、{name}（“{kw}”）" for name, kw in triage.modifiers)
 
         def done(choice: EmergencyChoice | None) -> None:
             if choice is None:
                 return
-            current = self.form.draft()
-            lead = None
-            if choice.follow_up and current.category_id is not None:
-                try:
-                    lead = self.services.dispatch.propose(
-                        current.category_id, current.region or None, current.request_type,
-                        current.urgency, self.services.clock.now()).lead.id
-                except ServiceError as exc:
-                    self.notify(exc.message, severity="error")
-                    return
-            self._record("emergency_handoff", service=choice.service, summary=choice.summary,
-                         follow_up_lead_unit_id=lead)
+            lead, co = None, ()
+            if choice.follow_up and planned is not None:
+                follow = planned[1]
+                lead, co = follow.dispatch.lead.id, tuple(u.id for u in follow.co_handlers)
+                # the record and the order carry what the dialog showed
+                self.form.set_category(follow.category_id)
+                self._category_manual = True
+                self.form.set_value("request_type", follow.request_type)
+                self.form.set_value("urgency", follow.urgency)
+            self._record("emergency_handoff", services=list(choice.services),
+                         summary=choice.summary, follow_up_lead_unit_id=lead,
+                         co_handler_ids=list(co))
 
-        self.app.push_screen(EmergencyDialog([(r.service, r.name, r.script) for r in rules],
-                                             suggested, summary, can_follow), done)
+        self.app.push_screen(EmergencyDialog(
+            [(r.service, r.name, r.script) for r in rules], triage.services, summary,
+            planned[0] if planned else None, triage.advice, triage.utility_lines, why), done)
 
     def action_warning(self) -> None:
         def done(code: int | None) -> None:
@@ -660,12 +849,18 @@ class SeatScreen(Screen):
 
     # ------------------------------------------------------------------ call boundaries
     def action_next_call(self) -> None:
+        """Ctrl+N: end this call. A hung-up or invalid call is recorded (it is a call the
+        centre took); only a draft typed by mistake is discarded without a record."""
         if self.form.draft().is_blank:
             self._new_call()
             return
+        online = self._submission_id is not None
 
-        def done(ok: bool | None) -> None:
-            if not ok:
+        def done(choice: str | None) -> None:
+            if choice in ("record_hung_up", "record_invalid"):
+                self._record(choice)
+                return
+            if choice != "discard":
                 return
             sid = self._submission_id
             run_db(self, self._abandon, sid, group="abandon", name="abandon_call")
@@ -673,8 +868,7 @@ class SeatScreen(Screen):
                 self.notify("网上来件已退回队列")
             self._new_call()
 
-        self.app.push_screen(ConfirmDialog("放弃当前来电？",
-                                           "当前受理单尚未记录结果，放弃后草稿将被删除。"), done)
+        self.app.push_screen(CallEndDialog(online), done)
 
     def _abandon(self, submission_id: int | None) -> None:
         self.services.outbox.discard_draft(self.operator)
@@ -720,9 +914,16 @@ class SeatScreen(Screen):
         self.query_one(ConsoleHeader).call_started = self.started_at
         self._latest_phone = ""
         self.panel.show_history(None)
+        self._repeat = None
+        self._auto = {}
+        self._manual = dict.fromkeys(DEFAULTS, False)
+        self._triage = self.services.reference.triage.classify("")
+        self.form.show_proposals("")
         self.panel.show_repeat(None)
         self.panel.show_outcome(None)
-        self.panel.show_triage(self.services.reference.triage.classify(""), {})
+        self.panel.show_triage(self._triage, {})
         self._latest_query = ""
+        self._shown_query = None
+        self._own_answer = False
         self._apply_hits("", [])
         self.set_focus(self.query_one("#f-number", Input))

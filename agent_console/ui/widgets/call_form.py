@@ -11,9 +11,11 @@ from agent_console.domain.enums import Channel, RequestType, Urgency
 from agent_console.domain.intake import IntakeDraft
 from agent_console.services.dto import CategoryInfo, RegionInfo
 from agent_console.ui.safe import options
+from agent_console.ui.widgets.content_area import ContentArea
 
 FIELD_IDS = {
     "caller_number": "f-number",
+    "number_withheld": "f-withheld",
     "caller_name": "f-name",
     "confidential": "f-confidential",
     "channel": "f-channel",
@@ -47,6 +49,10 @@ class CallForm(VerticalScroll):
         with Horizontal(classes="form-row"):
             yield Label("来电号码", classes="field-label")
             yield Input(id="f-number", placeholder="手机或座机号码", compact=True)
+            # not a Tab stop: "number, Tab, name" is the agent's motion; Ctrl+R ticks it
+            withheld = Checkbox("未显示号码 ^R", id="f-withheld", compact=True)
+            withheld.can_focus = False
+            yield withheld
         yield Static("", id="e-caller_number", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Label("姓名", classes="field-label")
@@ -73,8 +79,8 @@ class CallForm(VerticalScroll):
             yield Input(id="f-address", placeholder="具体地址（小区、楼号、单元）", compact=True)
         yield Static("", id="e-address", classes="field-error")
         yield Label("诉求内容（F3）", classes="field-label-block")
-        yield TextArea(id="f-content", soft_wrap=True, show_line_numbers=False,
-                       max_checkpoints=200)
+        yield ContentArea(id="f-content", soft_wrap=True, show_line_numbers=False,
+                          max_checkpoints=200)
         yield Static("", id="e-content", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Label("诉求分类", classes="field-label")
@@ -82,6 +88,7 @@ class CallForm(VerticalScroll):
             yield Select([], prompt="随知识库自动建议", id="f-category", type_to_search=True,
                          compact=True)
         yield Static("", id="e-category", classes="field-error")
+        yield Static("", id="f-proposals")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._fill_categories)
@@ -104,6 +111,7 @@ class CallForm(VerticalScroll):
         return IntakeDraft(
             submission_id=self.submission_id,
             caller_number=q("#f-number", Input).value,
+            number_withheld=q("#f-withheld", Checkbox).value,
             caller_name=q("#f-name", Input).value,
             confidential=q("#f-confidential", Checkbox).value,
             channel=str(_blank_to_none(q("#f-channel", Select).value) or Channel.PHONE.value),
@@ -120,6 +128,7 @@ class CallForm(VerticalScroll):
         q = self.query_one
         self.submission_id = draft.submission_id
         q("#f-number", Input).value = draft.caller_number
+        q("#f-withheld", Checkbox).value = draft.number_withheld
         q("#f-name", Input).value = draft.caller_name
         q("#f-confidential", Checkbox).value = draft.confidential
         q("#f-channel", Select).value = draft.channel
@@ -134,6 +143,23 @@ class CallForm(VerticalScroll):
         q("#f-content", TextArea).load_text(draft.content)
         self.set_category(draft.category_id)
         self.clear_errors()
+
+    def set_value(self, field: str, value: str) -> None:
+        """A proposed request type, urgency or region ("" clears the region)."""
+        select = self.query_one(f"#{FIELD_IDS[field]}", Select)
+        current = _blank_to_none(select.value)
+        if (current or "") == value:
+            return
+        if value:
+            select.value = value
+        elif select._allow_blank:  # noqa: SLF001 - Select has no public "allows blank"
+            select.clear()
+
+    def show_proposals(self, text: str) -> None:
+        """Where the proposals came from (据“明仁小区”推断为科尔沁区), under the fields."""
+        widget = self.query_one("#f-proposals", Static)
+        widget.update(Text(text, style="dim"))
+        widget.set_class(bool(text), "visible")
 
     def set_category(self, category_id: int | None) -> None:
         select = self.query_one("#f-category", Select)
@@ -159,6 +185,19 @@ class CallForm(VerticalScroll):
         if first and first in FIELD_IDS:
             widget = self.query_one(f"#{FIELD_IDS[first]}")
             self.screen.set_focus(widget)
+
+    def has_errors(self) -> bool:
+        return bool(self.query(".field-error.visible"))
+
+    def refresh_errors(self, errors: dict[str, str]) -> None:
+        """Errors shown earlier follow the fields: gone once fixed, reworded if still wrong."""
+        for widget in self.query(".field-error.visible"):
+            key = (widget.id or "").removeprefix("e-")
+            if key in errors:
+                widget.update(Text(errors[key]))
+            else:
+                widget.update("")
+                widget.remove_class("visible")
 
     def clear_errors(self) -> None:
         for widget in self.query(".field-error"):

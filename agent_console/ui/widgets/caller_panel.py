@@ -12,6 +12,7 @@ from textual.widgets import Static
 from agent_console.domain.enums import Outcome
 from agent_console.domain.triage import TriageResult
 from agent_console.services.dto import CallerHistory, RepeatNotice
+from agent_console.ui.safe import script_text
 from agent_console.ui.timeleft import time_left
 
 
@@ -61,24 +62,33 @@ def repeat_text(notice: RepeatNotice) -> Text:
     return text
 
 
-def triage_text(result: TriageResult, scripts: dict[str, str]) -> Text:
+def triage_text(result: TriageResult, names: dict[str, str]) -> Text:
+    """Art. 12 at a glance: what the emergency is, every service it needs at once, what to tell
+    the caller, and the utilities and disasters that go to the unit immediately."""
     text = Text()
     if result.is_emergency:
-        for service, name, keyword in result.emergencies:
-            text.append(f"紧急！疑似需{name}，请立即转 {service}", style="bold")
-            text.append(f"（关键词“{keyword}”，按 F9 紧急联动）\n")
-            if scripts.get(service):
-                text.append(scripts[service] + "\n")
+        what = "、".join(f"{k.name}（“{k.keyword}”）" for k in result.kinds) or "紧急情况"
+        extra = "".join(f"、{name}（“{kw}”）" for name, kw in result.modifiers)
+        text.append(f"紧急！{what}{extra}\n", style="bold")
+        services = "、".join(f"{sv} {names.get(sv, '')}".strip() for sv in result.services)
+        text.append(f"立即联动 {services}，按 F9 紧急联动\n", style="bold")
+        for line in result.advice:
+            text.append("请告知：" + line + "\n")
+        for line in result.utility_lines:
+            text.append("同时联系：" + line + "\n")
     if result.utilities:
         domains = "、".join(f"{d}（{kw}）" for d, kw in result.utilities)
         text.append(f"水电气热诉求：{domains} —— 须立即转派承办单位（第十二条），按 F7 派单\n",
                     style="bold")
     if result.disaster:
         text.append(f"自然灾害/突发事件：{'、'.join(result.disaster)} —— 须立即转派\n", style="bold")
+    text.rstrip()
     return text
 
 
 class CallerPanel(Vertical):
+    _triage_shown: TriageResult | None = None
+
     def compose(self) -> ComposeResult:
         yield Static("", id="triage-banner")
         yield Static("", id="repeat-notice")
@@ -96,12 +106,15 @@ class CallerPanel(Vertical):
 
     def show_repeat(self, notice: RepeatNotice | None) -> None:
         widget = self.query_one("#repeat-notice", Static)
-        widget.update(repeat_text(notice) if notice else "")
+        widget.update(script_text(repeat_text(notice)) if notice else "")
         widget.set_class(notice is not None, "visible")
 
-    def show_triage(self, result: TriageResult, scripts: dict[str, str]) -> None:
+    def show_triage(self, result: TriageResult, names: dict[str, str]) -> None:
         widget = self.query_one("#triage-banner", Static)
-        widget.update(triage_text(result, scripts))
+        if result == self._triage_shown:
+            return  # the same banner: no re-layout on every keystroke
+        self._triage_shown = result
+        widget.update(script_text(triage_text(result, names)))  # 110/119 kept whole
         widget.set_class(result.is_emergency, "emergency")
         widget.set_class(not result.is_emergency and result.immediate_dispatch, "utility")
 

@@ -1,9 +1,11 @@
-"""The console header: operator, call timer and clock (from the injected Clock)."""
+"""The console header: operator, call timer and clock (from the injected Clock); the database,
+the local outbox and a missing holiday schedule when there is something to say."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -37,25 +39,41 @@ class ConsoleHeader(Static):
         self.refresh_text()
 
     def refresh_text(self) -> None:
-        now = self._clock.now()
-        text = Text()
-        text.append(" 通辽12345 ", style="bold reverse")
-        text.append(f" {self._title}  ", style="bold")
+        self.update(self.line(self._clock.now(), self.size.width or 160))
+
+    def line(self, now: datetime, width: int) -> Text:
+        """The header for a terminal ``width`` wide: the full words where they fit; on a narrow
+        one the role, the 工号 label and the date go first, so the database status, the call
+        timer and the clock stay in view at 80 columns."""
         status = self._status(now)
-        if status:  # first, so that a narrow terminal still shows it
-            text.append_text(status)
-            text.append("  ")
-        text.append("工号 ")
-        text.append(self._operator.staff_no, style="bold")
-        text.append(" ")
-        text.append(self._operator.name)
-        text.append(f"（{self._operator.role.label}）")
+        op = self._operator
+        timer = None
         if self.call_started is not None:
-            elapsed = int((now - self.call_started).total_seconds())
-            text.append("   通话 ")
-            text.append(format_duration(elapsed), style="bold")
-        text.append(f"   {now:%Y-%m-%d %H:%M:%S}")
-        self.update(text)
+            timer = format_duration(int((now - self.call_started).total_seconds()))
+        for full in (True, False):
+            text = Text()
+            text.append(" 通辽12345 ", style="bold reverse")
+            text.append(f" {self._title}  ", style="bold")
+            if status:  # first, so that a narrow terminal still shows it
+                text.append_text(status)
+                text.append("  ")
+            if full:
+                text.append("工号 ")
+            text.append(op.staff_no, style="bold")
+            text.append(" ")
+            text.append(op.name)
+            if full:
+                text.append(f"（{op.role.label}）")
+            if timer is not None:
+                text.append("   通话 " if full else "  通话 ")
+                text.append(timer, style="bold")
+            text.append(f"   {now:%Y-%m-%d %H:%M:%S}" if full else f"  {now:%H:%M:%S}")
+            if cell_len(text.plain) <= width:
+                break
+        return text
+
+    def on_resize(self) -> None:
+        self.refresh_text()
 
     def _status(self, now: datetime) -> Text:
         """The database and the local outbox, when there is something to say."""
@@ -74,4 +92,8 @@ class ConsoleHeader(Static):
             text.append(f"{'  ' if text else ''}待提交 {waiting} 件（F4）", style="bold yellow")
         if refused:
             text.append(f"{'  ' if text else ''}未能提交 {refused} 件（F4）", style="bold red")
+        calendar_warning = getattr(services, "calendar_warning", None)
+        warning = calendar_warning() if calendar_warning is not None else None
+        if warning:  # a year ahead without its holiday/调休 schedule: deadlines may be off
+            text.append(f"{'  ' if text else ''}{warning}", style="bold yellow")
         return text

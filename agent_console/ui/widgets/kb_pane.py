@@ -12,6 +12,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_console.services.dto import ArticleInfo
+from agent_console.ui.safe import script_text
 
 if TYPE_CHECKING:
     from agent_console.search.index import SearchHit
@@ -68,18 +69,25 @@ class KbPane(Vertical):
         self.query_one("#kb-status", Static).update(Text(message))
 
     def show_hits(self, hits: list[SearchHit], articles: dict[str, ArticleInfo],
-                  today: date) -> None:
+                  today: date, keep: str | None = None, select: bool = True) -> None:
+        """A new search selects its top hit; ``keep`` holds the agent's own pick when the same
+        search is shown again (its answers arrived); ``select=False`` leaves nothing selected
+        (Esc: the agent answers in own words)."""
         results = self.query_one("#kb-results", OptionList)
-        previous = self.selected_id()
         results.clear_options()
         results.add_options([
             Option(highlighted_title(hit, articles.get(hit.id), today), id=hit.id) for hit in hits
         ])
-        if hits:
-            ids = [h.id for h in hits]
-            results.highlighted = ids.index(previous) if previous in ids else 0
+        ids = [h.id for h in hits]
+        if hits and select:
+            results.highlighted = ids.index(keep) if keep in ids else 0
         else:
+            results.highlighted = None
             self.show_article(None, today)
+
+    def clear_selection(self, today: date) -> None:
+        self.query_one("#kb-results", OptionList).highlighted = None
+        self.show_article(None, today)
 
     def selected_id(self) -> str | None:
         results = self.query_one("#kb-results", OptionList)
@@ -89,4 +97,5 @@ class KbPane(Vertical):
 
     def show_article(self, article: ArticleInfo | None, today: date) -> None:
         view = self.query_one("#kb-article", Static)
-        view.update(article_text(article, today) if article else Text("（未选中知识库条目）", style="dim"))
+        view.update(script_text(article_text(article, today)) if article else
+                    Text("（未选中知识库条目：F5 为自拟答复；↑↓ 选择条目）", style="dim"))

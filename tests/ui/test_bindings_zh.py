@@ -1,0 +1,81 @@
+"""No English key description reaches a footer or help panel (Textual's own widgets bring
+“esc Dismiss menu”, “Submit”, “Cursor up” …; agent_console.ui.bindings_zh localises them)."""
+
+from __future__ import annotations
+
+import re
+
+from textual.dom import DOMNode
+from textual.widgets import Select
+
+from agent_console.ui.bindings_zh import localise_bindings
+from tests.ui.helpers import SIZE, login, make_app, settle
+
+ENGLISH = re.compile(r"[A-Za-z]{2,}")
+
+
+def english(descriptions) -> list[str]:
+    return sorted({d for d in descriptions if d and ENGLISH.search(d)})
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_textual_and_console_class_has_chinese_key_descriptions():
+    localise_bindings()
+    found = {}
+    for cls in set(_subclasses(DOMNode)):
+        if not cls.__module__.startswith(("textual.", "agent_console.")) or \
+                cls.__module__.startswith(("textual.demo", "textual._markup_playground")):
+            continue
+        bindings = [b for bs in cls._merged_bindings.key_to_bindings.values() for b in bs]
+        bad = english([b.description for b in bindings] + [b.tooltip for b in bindings])
+        if bad:
+            found[f"{cls.__module__}.{cls.__name__}"] = bad
+    assert found == {}
+
+
+def _active(app) -> list[str]:
+    return [a.binding.description for a in app.screen.active_bindings.values()]
+
+
+async def _walk_focus(pilot) -> list[str]:
+    """Focus every focusable widget of the current screen in turn; what its keys say."""
+    app = pilot.app
+    seen = list(_active(app))
+    for widget in list(app.screen.query("*")):
+        if widget.focusable and widget.display:
+            widget.focus()
+            await pilot.pause()
+            seen += _active(app)
+    return seen
+
+
+async def test_no_english_key_description_on_any_screen_or_open_menu(services):
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seen = await _walk_focus(pilot)  # the login screen
+        await login(pilot)
+        seen += await _walk_focus(pilot)  # the seat: inputs, text area, lists, selects
+        selects = list(app.screen.query(Select))
+        for select in selects:  # an open Select's overlay: the “esc Dismiss menu” of issue 9
+            select.focus()
+            await pilot.pause()
+            select.expanded = True
+            await pilot.pause()
+            seen += _active(app)
+            assert "关闭菜单" in _active(app)
+            select.expanded = False
+            await pilot.pause()
+        await pilot.press("f1")  # the help screen's own table
+        await settle(pilot)
+        seen += await _walk_focus(pilot)
+        await pilot.press("escape")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        seen += await _walk_focus(pilot)
+    assert seen and english(seen) == []
