@@ -62,7 +62,6 @@ HISTORY_DELAY = 0.25
 REPEAT_DELAY = 0.6
 SHORT_HEIGHT = 34  # below this many lines the seat packs its fields
 NARROW_WIDTH = 120  # below this many columns the form and the KB pane share the width equally
-DERIVE_INTERVAL = 0.15  # a burst of keys updates triage and the KB at most this often
 KB_LIMIT = 10
 LEASE_RENEW_SECONDS = 60.0  # an online submission on screen keeps its lease (services.online)
 HISTORY_CACHE = 500  # callers whose history is kept for an outage
@@ -124,8 +123,6 @@ class SeatScreen(Screen):
         self._save_timer: Timer | None = None
         self._history_timer: Timer | None = None
         self._repeat_timer: Timer | None = None
-        self._derive_timer: Timer | None = None
-        self._derive_dirty = False
         self._latest_query = ""
         self._shown_query: str | None = None  # the search the KB pane shows
         self._own_answer = False  # Esc: nothing selected until the agent picks or searches anew
@@ -244,25 +241,12 @@ class SeatScreen(Screen):
     @on(TextArea.Changed, "#f-content")
     def _content_changed(self) -> None:
         self._changed_at = time.perf_counter()
-        # What follows from the content (triage, KB search) runs at once for a keystroke and
-        # at most every DERIVE_INTERVAL during a burst or a paste: one pass per character
-        # made 200 fast characters take 20 s to settle.
-        if self._derive_timer is None:
-            self._derive_from_content()
-            self._derive_timer = self.set_timer(DERIVE_INTERVAL, self._derive_trailing)
-        else:
-            self._derive_dirty = True
+        # a burst of keys arrives here once: ContentArea inserts it as one edit
+        self._derive_from_content()
         if self._repeat_timer:
             self._repeat_timer.stop()
         self._repeat_timer = self.set_timer(REPEAT_DELAY, self._check_repeat)
         self._form_changed()
-
-    def _derive_trailing(self) -> None:
-        self._derive_timer = None
-        if self._derive_dirty:
-            self._derive_dirty = False
-            self._derive_from_content()
-            self._derive_timer = self.set_timer(DERIVE_INTERVAL, self._derive_trailing)
 
     def _derive_from_content(self) -> None:
         content = self.query_one("#f-content", TextArea).text
