@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from agent_console.domain.deadlines import compute_deadlines, find_rule
 from agent_console.domain.enums import Routing, UnitKind
 from agent_console.domain.orders import MAX_DAILY_SEQUENCE, format_order_number
+from agent_console.domain.triage import TriageResult
 from agent_console.services.calendar import CalendarService
 from agent_console.services.catalog import CatalogService
-from dataclasses import replace
-
-from agent_console.domain.triage import TriageResult
 from agent_console.services.dto import (
     CategoryInfo,
     DispatchProposal,
@@ -25,6 +22,7 @@ from agent_console.services.dto import (
 from agent_console.services.errors import ServiceError
 from agent_console.services.reference import Reference
 from agent_console.store.models import OrderCounter
+from agent_console.store.upsert import dialect_insert
 
 CITYWIDE = "全市"
 LOCAL_KINDS = frozenset({UnitKind.COUNTY_GOVERNMENT, UnitKind.DEVELOPMENT_ZONE,
@@ -34,14 +32,7 @@ LOCAL_KINDS = frozenset({UnitKind.COUNTY_GOVERNMENT, UnitKind.DEVELOPMENT_ZONE,
 def next_order_number(session: Session, day: date) -> str:
     """Take the day's next sequence atomically (one INSERT … ON CONFLICT … RETURNING)."""
     key = f"{day:%Y%m%d}"
-    conn: Connection = session.connection()
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        stmt = sqlite.insert(OrderCounter).values(day=key, last=1)
-    elif dialect == "postgresql":
-        stmt = postgresql.insert(OrderCounter).values(day=key, last=1)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise ServiceError(f"不支持的数据库：{dialect}")
+    stmt = dialect_insert(session, OrderCounter).values(day=key, last=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[OrderCounter.day], set_={"last": OrderCounter.last + 1}
     ).returning(OrderCounter.last)

@@ -30,11 +30,10 @@ from agent_console.domain.intake import (
     validate_for_work_order,
 )
 from agent_console.domain.phone import normalise_phone
-from agent_console.domain.workflow import CALL_TAKERS, Create
 from agent_console.domain.text import check_text
+from agent_console.domain.workflow import CALL_TAKERS, Create
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dispatch import DispatchService
-from agent_console.services.orders import OrderService
 from agent_console.services.dto import (
     CallerHistory,
     HistoryEntry,
@@ -44,7 +43,12 @@ from agent_console.services.dto import (
     RepeatNotice,
     WarningEntry,
 )
-from agent_console.services.errors import PermissionDenied, ServiceError, ValidationFailed
+from agent_console.services.errors import (
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
+from agent_console.services.orders import OrderService
 from agent_console.services.reference import Reference
 from agent_console.store.models import (
     CallDraft,
@@ -52,13 +56,14 @@ from agent_console.store.models import (
     CallerWarning,
     EmergencyHandoff,
     ExpertDuty,
+    ExpertTransfer,
     IntakeRecord,
     KbArticle,
     Operator,
     Unit,
     WorkOrder,
-    ExpertTransfer,
 )
+from agent_console.store.upsert import dialect_insert
 
 OWN_ANSWER_MAX = 2000
 WITHHELD = ""  # the caller row of calls whose number was not shown
@@ -194,14 +199,8 @@ class IntakeService:
         # caller row without a number, which has no history and no repeats
         phone = normalise_phone(draft.caller_number).number or WITHHELD
         now = self._clock.now()
-        caller = s.scalar(select(Caller).where(Caller.phone == phone))
-        if caller is None:
-            caller = Caller(phone=phone, name="" if phone == WITHHELD else draft.caller_name.strip(),
-                            warning_count=0, created_at=now)
-            s.add(caller)
-            s.flush()
-        elif draft.caller_name.strip() and phone != WITHHELD:
-            caller.name = draft.caller_name.strip()
+        caller = self._caller(s, phone, "" if phone == WITHHELD else draft.caller_name.strip(),
+                              now)
         repeat = (self._find_repeat(s, phone, draft.content, draft.category_id, now)
                   if phone != WITHHELD else None)
         triage = self._reference.triage.classify(draft.content)
@@ -223,6 +222,21 @@ class IntakeService:
             mark_processed(s, draft.submission_id, record.id)
         s.execute(delete(CallDraft).where(CallDraft.operator_id == operator.id))
         return record
+
+    @staticmethod
+    def _caller(s: Session, phone: str, name: str, now: datetime) -> Caller:
+        """The caller row of a number, made on the first call. Two first calls from one number
+        at once (two seats) both get the one row: INSERT … ON CONFLICT DO NOTHING waits for the
+        other transaction and then finds its row, where a plain INSERT raised
+        IntegrityError callers_phone_key."""
+        s.execute(dialect_insert(s, Caller)
+                  .values(phone=phone, name=name, warning_count=0, created_at=now)
+                  .on_conflict_do_nothing(index_elements=[Caller.phone]))
+        caller = s.scalars(select(Caller).where(Caller.phone == phone)
+                           .execution_options(populate_existing=True)).one()
+        if name and caller.name != name:
+            caller.name = name
+        return caller
 
     def _once(self, key: str | None, body: Callable[[Session], IntakeResult]) -> IntakeResult:
         """One transaction. An outcome already recorded under ``key`` (the seat's outbox
