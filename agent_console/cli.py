@@ -374,8 +374,17 @@ def cmd_intake(args) -> int:
             print(f"目录不存在：{folder}", file=sys.stderr)
             return 2
         while True:
-            for name, result in services.online.sweep_folder(folder):
-                print(f"{name}：{result}", flush=True)
+            try:
+                for name, result in services.online.sweep_folder(folder):
+                    print(f"{name}：{result}", flush=True)
+            except Exception as exc:  # noqa: BLE001 - the watch keeps watching
+                from agent_console.services.health import is_outage, outage_message
+
+                if not is_outage(exc) and not isinstance(exc, OSError):
+                    raise
+                message = outage_message(exc) if is_outage(exc) else (exc.strerror or str(exc))
+                print(f"本次导入未完成：{message}；{args.interval:g} 秒后重试", file=sys.stderr,
+                      flush=True)
             if args.once:
                 return 0
             time.sleep(max(args.interval, 0.5))

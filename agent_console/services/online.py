@@ -5,6 +5,7 @@ the oldest one into the same incoming form and end it with the same one-key outc
 
 from __future__ import annotations
 
+import logging
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,9 +22,12 @@ from agent_console.domain.text import check_text
 from agent_console.jsonl import read_jsonl
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
+from agent_console.services.health import is_outage
 from agent_console.store.models import OnlineSubmission
 
 ONLINE_CHANNELS = tuple(c.value for c in Channel if c is not Channel.PHONE)
+log = logging.getLogger(__name__)
+
 PENDING, TAKEN, DONE = "pending", "taken", "processed"
 STATUS_LABELS = {PENDING: "待处理", TAKEN: "处理中", DONE: "已处理"}
 MAX_ERRORS = 20
@@ -99,6 +103,9 @@ class OnlineIntakeService:
             if not ext or len(ext) > 64:
                 errors[key] = "缺少来件编号 id（最多64个字符）"
                 continue
+            if msg := check_text("来件编号", ext, max_len=64, allow_emoji=False):
+                errors[key] = msg  # a NUL in an id made PostgreSQL refuse the whole file
+                continue
             if msg := (check_text("诉求内容", content, required=True, min_len=2, max_len=CONTENT_MAX,
                                   allow_newlines=True)
                        or check_text("姓名", name, max_len=40)
@@ -157,30 +164,51 @@ class OnlineIntakeService:
         return self.import_rows(rows)
 
     def sweep_folder(self, folder: Path) -> list[tuple[str, str]]:
-        """Import every *.jsonl in the drop folder; move each to processed/ or failed/ (with the
-        reason beside it). Returns (file name, result) pairs."""
+        """Import every *.jsonl in the drop folder, each on its own: imported → processed/,
+        refused or unreadable → failed/ with a reason file beside it; a name already there is
+        never overwritten. A bad file (a NUL in an id, a folder named x.jsonl, bytes that are
+        not UTF-8) never blocks the files after it; only an outage stops the sweep, leaving the
+        rest where they are for the next one. Returns (file name, result) pairs."""
         results = []
         (folder / "processed").mkdir(parents=True, exist_ok=True)
         (folder / "failed").mkdir(parents=True, exist_ok=True)
         for path in sorted(folder.glob("*.jsonl")):
+            if not path.is_file():
+                results.append(self._failed(folder, path, "不是文件（目录或特殊文件），未导入"))
+                continue
             try:
                 report = self.import_file(path)
             except ValidationFailed as exc:
-                target = folder / "failed" / path.name
-                shutil.move(str(path), target)
-                target.with_suffix(".errors.txt").write_text(
-                    "\n".join(f"{k}：{v}" for k, v in exc.errors.items()), encoding="utf-8")
-                results.append((path.name, f"失败：{len(exc.errors)} 处错误"))
+                reason = "\n".join(f"{k}：{v}" for k, v in exc.errors.items())
+                results.append(self._failed(folder, path, reason,
+                                            f"失败：{len(exc.errors)} 处错误"))
                 continue
             except ServiceError as exc:
-                target = folder / "failed" / path.name
-                shutil.move(str(path), target)
-                target.with_suffix(".errors.txt").write_text(exc.message, encoding="utf-8")
-                results.append((path.name, f"失败：{exc.message}"))
+                results.append(self._failed(folder, path, exc.message))
                 continue
-            shutil.move(str(path), folder / "processed" / path.name)
-            results.append((path.name, f"新增 {report.added} 件，重复 {report.duplicates} 件"))
+            except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the rest
+                if is_outage(exc):
+                    results.append((path.name, "数据库连接中断：本次停止，文件留待下次导入"))
+                    break
+                log.exception("importing %s failed", path)
+                results.append(self._failed(folder, path, f"导入出错（{type(exc).__name__}），"
+                                                          "请检查文件内容；详情见日志"))
+                continue
+            target = _free_name(folder / "processed", path.name)
+            shutil.move(str(path), target)
+            note = "" if target.name == path.name else f"（已存为 {target.name}）"
+            results.append((path.name, f"新增 {report.added} 件，重复 {report.duplicates} 件{note}"))
         return results
+
+    @staticmethod
+    def _failed(folder: Path, path: Path, reason: str, result: str | None = None):
+        target = _free_name(folder / "failed", path.name)
+        try:
+            shutil.move(str(path), target)
+            target.with_suffix(".errors.txt").write_text(reason + "\n", encoding="utf-8")
+        except OSError as exc:  # cannot even move it: say so, the next file still goes
+            return path.name, f"失败：{reason}；且无法移入 failed/（{exc.strerror or exc}）"
+        return path.name, result or f"失败：{reason}"
 
     # ------------------------------------------------------------------ the queue
     def pending_count(self) -> int:
@@ -280,6 +308,17 @@ class OnlineIntakeService:
             return [QueueRow(r.id, r.channel, r.external_id, r.received_at, r.status,
                              f"{no} {name}" if no else "", r.taken_at)
                     for r, no, name in rows]
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``name-2``, ``name-3`` … before the suffix when that is taken."""
+    target = folder / name
+    stem, suffix = target.stem, target.suffix
+    n = 1
+    while target.exists() or target.with_suffix(".errors.txt").exists():
+        n += 1
+        target = folder / f"{stem}-{n}{suffix}"
+    return target
 
 
 def mark_processed(s: Session, submission_id: int, intake_id: int) -> None:

@@ -60,6 +60,38 @@ def test_drop_folder(services, tmp_path):
     assert (drop / "failed" / "b.jsonl").exists() and (drop / "failed" / "b.errors.txt").exists()
 
 
+def test_every_file_goes_on_its_own_and_no_name_is_overwritten(services, tmp_path):
+    """A NUL in an id, a folder named x.jsonl, bytes that are not UTF-8: each goes to failed/
+    with its reason, and the good files before and after them are imported; a name already in
+    processed/ or failed/ is kept and the new one gets -2."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write(drop / "1-good.jsonl", ROWS[:1])
+    write(drop / "2-nul.jsonl", [{"channel": "微信", "id": "w\x00x", "content": "暖气不热"}])
+    (drop / "3-dir.jsonl").mkdir()
+    (drop / "4-bytes.jsonl").write_bytes(b"\xff\xfe\x00garbage\n")
+    write(drop / "5-good.jsonl", ROWS[1:2])
+    results = dict(services.online.sweep_folder(drop))
+    assert results["1-good.jsonl"].startswith("新增 1")
+    assert results["5-good.jsonl"].startswith("新增 1")
+    for name in ("2-nul.jsonl", "3-dir.jsonl", "4-bytes.jsonl"):
+        assert results[name].startswith("失败"), results[name]
+        assert (drop / "failed" / name).exists()
+        assert (drop / "failed" / name).with_suffix(".errors.txt").read_text(encoding="utf-8")
+    assert "控制字符" in (drop / "failed" / "2-nul.errors.txt").read_text(encoding="utf-8")
+    assert services.online.pending_count() == 2
+    # the same names again: nothing already there is overwritten
+    write(drop / "1-good.jsonl", ROWS[2:3])
+    write(drop / "2-nul.jsonl", [{"channel": "微信", "id": "w\x00y", "content": "暖气不热"}])
+    results = dict(services.online.sweep_folder(drop))
+    assert "1-good-2.jsonl" in results["1-good.jsonl"]
+    assert (drop / "processed" / "1-good.jsonl").exists()
+    assert (drop / "processed" / "1-good-2.jsonl").exists()
+    assert (drop / "failed" / "2-nul-2.jsonl").exists()
+    assert (drop / "failed" / "2-nul-2.errors.txt").exists()
+    assert services.online.pending_count() == 3
+
+
 def test_two_agents_never_take_the_same_submission(services, agent, tmp_path):
     services.online.import_file(write(tmp_path / "in.jsonl", ROWS))
     other = services.accounts.add_user("1002", "李四", "seat_agent", "long-password")
