@@ -170,3 +170,33 @@ def test_an_administrator_releases_any_taken_submission(services, agent):
         services.online.release_any(taken.id)
     with pytest.raises(ServiceError, match="不存在"):
         services.online.release_any(99999)
+
+
+def test_twelve_seats_at_once_each_get_one_of_twelve_pending(services, agent, tmp_path):
+    """Never "queue empty" while something is pending: every seat of a burst gets its own."""
+    seats = 12
+    rows = [{"channel": "微信", "id": f"burst-{n}", "content": f"第{n}件：小区路灯不亮"}
+            for n in range(seats)]
+    services.online.import_file(write(tmp_path / "burst.jsonl", rows))
+    operators = [services.accounts.add_user(f"11{n:02d}", f"坐席{n}", "seat_agent",
+                                            "long-password") for n in range(seats)]
+    got: list[int | None] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(seats)
+
+    def grab(op):
+        try:
+            barrier.wait()
+            sub = services.online.take_next(op)
+            got.append(sub.id if sub else None)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=grab, args=(op,)) for op in operators]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert None not in got and len(set(got)) == seats
+    assert services.online.pending_count() == 0
