@@ -383,13 +383,15 @@ class IntakeService:
                                   kb_article_id=article_id)
             order = self._new_order(s, operator, record, lead_unit_id, co_handler_ids,
                                     to_dispatcher)
+            unit = self._unit_name(s, lead_unit_id)
+            number = self._orders.number(s, order)  # last: the counter is held to the commit only
             if to_dispatcher:
                 return IntakeResult(record.id, Outcome.WORK_ORDER.value,
-                                    f"工单 {order.number} 已交派单员协商派单（第十六条第（三）项）",
-                                    order_number=order.number, due_at=order.due_at)
+                                    f"工单 {number} 已交派单员协商派单（第十六条第（三）项）",
+                                    order_number=number, due_at=order.due_at)
             return IntakeResult(record.id, Outcome.WORK_ORDER.value,
-                                f"工单 {order.number} 已派发至 {self._unit_name(s, lead_unit_id)}",
-                                order_number=order.number, due_at=order.due_at)
+                                f"工单 {number} 已派发至 {unit}",
+                                order_number=number, due_at=order.due_at)
 
         return self._once(key, body)
 
@@ -471,8 +473,10 @@ class IntakeService:
                                        summary=summary.strip(), at=self._clock.now(),
                                        follow_up_order_id=order.id if order else None))
             msg = f"已记录{'、'.join(chosen)}紧急联动"
-            if order:
-                msg += f"，后续工单 {order.number} 已派发至 {self._unit_name(s, order.lead_unit_id)}"
+            if order is not None:
+                unit = self._unit_name(s, order.lead_unit_id)
+                number = self._orders.number(s, order)  # last: the counter to the commit only
+                msg += f"，后续工单 {number} 已派发至 {unit}"
             return IntakeResult(record.id, Outcome.EMERGENCY.value, msg,
                                 order_number=order.number if order else None,
                                 due_at=order.due_at if order else None)

@@ -6,6 +6,7 @@ was looking at (optimistic locking)."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,6 +68,9 @@ from agent_console.store.models import (
 CALLER_CONTACT_ROLES = CENTRE_ROLES | UNIT
 # A number that can be dialled; a withheld one is stored otherwise (or empty).
 _DIALABLE = re.compile(r"^\+?[0-9]{3,20}$")
+
+
+PROVISIONAL = "~"  # an order's number until number() gives it the day's (never committed)
 
 
 @dataclass(frozen=True)
@@ -287,14 +291,26 @@ class OrderService:
                             expected_version, view=view)
 
     def create(self, s: Session, actor: OperatorInfo, command: Create, **row_fields) -> WorkOrder:
-        """Inside the intake's own transaction: the order the seat makes (Art. 15–16), under
-        the day's next number."""
+        """Inside the intake's own transaction: the order the seat makes (Art. 15–16). It is
+        written under a provisional number; ``number()`` gives it the day's next number as
+        the transaction's last statement."""
         decision = decide(None, command, actor, self.facts(s, command))
         if isinstance(decision, Refusal):
             raise refused(decision)
         now = self._clock.now()
         return order_store.insert(s, decision, actor.id, now,
-                                  number=next_order_number(s, now.date()), **row_fields)
+                                  number=PROVISIONAL + uuid.uuid4().hex[:15], **row_fields)
+
+    def number(self, s: Session, order: WorkOrder) -> str:
+        """The day's next number, taken last before the commit: the one counter row of the
+        day is then held from this statement to the commit only, not for the whole intake
+        (at fifty seats that row serialised every order in the city). Everything else of the
+        transaction is written first; a rollback gives the number back, so the day's
+        numbers stay gap-free."""
+        s.flush()
+        order.number = next_order_number(s, order.created_at.date())
+        s.flush()
+        return order.number
 
     def decide_and_save(self, s: Session, row: WorkOrder, command: Command,
                         actor: OperatorInfo) -> Decision | Refusal:
