@@ -178,7 +178,8 @@ def _json_default(value):
 def _open(args, prepare: bool = True):
     from agent_console.services.container import open_services
 
-    return open_services(load_settings(getattr(args, "db", None)), prepare=prepare)
+    return open_services(load_settings(getattr(args, "db", None), demo=getattr(args, "demo", False)),
+                         prepare=prepare)
 
 
 def _print_table(headers: list[str], rows: list[list[str]]) -> None:

@@ -89,10 +89,9 @@ def validate_common(draft: IntakeDraft, regions: frozenset[str]) -> dict[str, st
 
 
 def check_number(draft: IntakeDraft) -> str | None:
-    """A valid number, or none at all when the call came in withheld."""
-    if draft.number_withheld:
-        if draft.caller_number.strip():
-            return "已勾选“未显示号码”：请清空号码，或取消勾选后填写号码"
+    """A valid number, or none at all when the call came in withheld; a withheld caller may
+    leave a number to be called back on, which is checked like any other."""
+    if draft.number_withheld and not draft.caller_number.strip():
         return None
     error = normalise_phone(draft.caller_number).error
     if error == "来电号码不能为空":
@@ -107,8 +106,10 @@ def validate_for_work_order(draft: IntakeDraft, regions: frozenset[str],
     errors = validate_common(draft, regions)
     if draft.category_id is None:
         errors["category"] = "派发工单前请选择诉求分类"
-    if draft.number_withheld and not emergency and "caller_number" not in errors:
-        errors["caller_number"] = "来电未显示号码：派发工单须请诉求人留下联系电话（承办单位须联系诉求人）"
+    if (draft.number_withheld and not draft.caller_number.strip() and not emergency
+            and "caller_number" not in errors):
+        errors["caller_number"] = ("来电未显示号码：派发工单须请诉求人留下联系电话，"
+                                   "填入来电号码栏（承办单位须联系诉求人）")
     return errors
 
 

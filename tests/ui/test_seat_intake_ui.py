@@ -34,9 +34,8 @@ async def test_a_new_search_selects_its_top_hit_and_f5_records_the_article_shown
         await login(pilot)
         await type_call(pilot, "13912345678", HEAT)
         results = app.screen.query_one("#kb-results", OptionList)
-        await pilot.press("f2")
-        app.screen.set_focus(results)
-        await pilot.press("down", "down")  # the agent picks the third heating article
+        await pilot.press("f2", "down", "down")  # ↓↓ in the search box: the third article
+        assert app.focused.id == "kb-search"
         await settle(pilot)
         picked = highlighted_id(app)
         assert results.highlighted == 2
@@ -185,3 +184,35 @@ async def test_a_withheld_number_is_recorded_but_cannot_get_a_work_order(service
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert isinstance(app.screen, CallEndDialog)
+
+
+async def test_an_emergency_called_in_again_is_not_steered_to_not_accepted(services, agent):
+    from tests.services.helpers import draft
+
+    fire = "家里着火了，厨房冒烟，我爸被烧伤了"
+    services.intake.answer_online(agent, draft(content=fire), services.clock.now(), None,
+                                  "已转119处置")
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await type_call(pilot, "13912345678", fire)
+        await settle(pilot, 0.8)
+        notice = str(app.screen.query_one("#repeat-notice").render())
+        assert "重复诉求提示" in notice and "F9" in notice and "F8 不予受理" not in notice
+        await pilot.press("f8")
+        await settle(pilot)
+        options = app.screen.query_one("#script-options", OptionList)
+        assert options.get_option_at_index(options.highlighted).id == "1"
+
+
+async def test_a_withheld_caller_who_leaves_a_number_gets_a_work_order(services):
+    from agent_console.ui.screens.dialogs import DispatchDialog
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("ctrl+r")
+        await type_call(pilot, "13912345671", HEAT)  # the number the caller leaves
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchDialog)

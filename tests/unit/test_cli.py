@@ -195,3 +195,20 @@ def test_simulate_command(capsys, settings):
     assert code == 0 and "模拟 2 天" in out and "工单状态" in out
     code, _, err = run(capsys, "simulate", "--days", "0", "--db", settings.db_url)
     assert code == 2
+
+
+def test_demo_flag_reaches_every_subcommand(capsys, tmp_path, monkeypatch):
+    """`--demo orders list` reads the demo database: it used to open (and create) the
+    production console.sqlite3 beside it and say 暂无工单."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("AGENT_CONSOLE_DB", raising=False)
+    monkeypatch.delenv("AGENT_CONSOLE_DEMO", raising=False)
+    code, _out, _err = run(capsys, "--demo", "seed")
+    assert code == 0
+    folder = tmp_path / "agent-console"
+    assert (folder / "demo.sqlite3").exists()
+    for command in (["orders", "list"], ["calls", "list"], ["intake", "list"],
+                    ["calendar", "show", "2027"]):
+        code, _out, _err = run(capsys, "--demo", *command)
+        assert code == 0, command
+    assert not (folder / "console.sqlite3").exists()

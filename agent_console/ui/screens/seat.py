@@ -267,8 +267,14 @@ class SeatScreen(Screen):
         follow = triage.follow_up
         if not self._manual["request_type"]:
             p = proposer.request_type(draft.content) if proposer else None
-            value = (follow.request_type if triage.is_emergency and follow and follow.request_type
-                     else p.value if p else RequestType.CONSULT.value)
+            if triage.is_emergency and follow and follow.request_type:
+                value = follow.request_type
+            elif p is not None:
+                value = p.value
+            elif follow is not None:  # a utility fault or a disaster: help is asked for
+                value = follow.request_type or RequestType.HELP.value
+            else:
+                value = RequestType.CONSULT.value
             self._auto_set("request_type", value)
             if p is not None and p.value == value:
                 said.append("类型" + p.explain())
@@ -429,7 +435,7 @@ class SeatScreen(Screen):
 
     def _repeat_found(self, notice: RepeatNotice | None) -> None:
         self._repeat = notice
-        self.panel.show_repeat(notice)
+        self.panel.show_repeat(notice, self._triage.is_emergency)
 
     # ------------------------------------------------------------------ knowledge base
     def _index_state_changed(self) -> None:
@@ -518,6 +524,9 @@ class SeatScreen(Screen):
             return
         self._own_answer = True
         self.kb.clear_selection(self.services.clock.now().date())
+        if not self._category_manual and self._follow_up_category() is None:
+            self._auto_category = None
+            self.form.set_category(None)  # it came from the article no longer chosen
         self.notify("已取消选中知识库条目：F5 为自拟答复", title="知识库")
 
     def _show_selected_article(self) -> None:
@@ -674,7 +683,8 @@ class SeatScreen(Screen):
             if code is not None:
                 self._record("not_accepted", code=code)
 
-        repeat = self._repeat
+        # Art. 11(6) is for a request already handled, not for an emergency called in again
+        repeat = self._repeat if not self._triage.is_emergency else None
         items = tuple(
             replace(i, script=script_for_repeat(i.script, repeat.order_number if repeat else None,
                                                 repeat.at if repeat else None))

@@ -50,7 +50,8 @@ class CallForm(VerticalScroll):
             yield Label("来电号码", classes="field-label")
             yield Input(id="f-number", placeholder="手机或座机号码", compact=True)
             # not a Tab stop: "number, Tab, name" is the agent's motion; Ctrl+R ticks it
-            withheld = Checkbox("未显示号码 ^R", id="f-withheld", compact=True)
+            withheld = Checkbox("隐号^R", id="f-withheld", compact=True,
+                                tooltip="来电未显示号码（Ctrl+R）；诉求人留下的回拨电话可填入号码栏")
             withheld.can_focus = False
             yield withheld
         yield Static("", id="e-caller_number", classes="field-error")

@@ -50,7 +50,9 @@ def history_text(history: CallerHistory | None, now: datetime | None = None) -> 
     return text
 
 
-def repeat_text(notice: RepeatNotice) -> Text:
+def repeat_text(notice: RepeatNotice, emergency: bool = False) -> Text:
+    """``emergency``: the call is an emergency again (a fire still burning): Art. 11(6) is not
+    for that; the agent hands it off with F9."""
     text = Text()
     text.append("重复诉求提示（第十一条第（六）项）：", style="bold")
     text.append(f"该来电人 {notice.at:%Y-%m-%d %H:%M} 曾反映相似诉求（受理记录 #{notice.intake_id}")
@@ -58,7 +60,10 @@ def repeat_text(notice: RepeatNotice) -> Text:
         text.append(f"，工单 {notice.order_number}")
     text.append(f"，相似度 {notice.similarity:.0f}%）：")
     text.append(_clip(notice.content, 40))
-    text.append("。如无新情况、新理由，可按 F8 不予受理并解释。")
+    if emergency:
+        text.append("。紧急情况不按重复诉求处理：请按 F9 紧急联动。", style="bold")
+    else:
+        text.append("。如无新情况、新理由，可按 F8 不予受理并解释。")
     return text
 
 
@@ -68,7 +73,9 @@ def triage_text(result: TriageResult, names: dict[str, str]) -> Text:
     text = Text()
     if result.is_emergency:
         what = "、".join(f"{k.name}（“{k.keyword}”）" for k in result.kinds) or "紧急情况"
-        extra = "".join(f"、{name}（“{kw}”）" for name, kw in result.modifiers)
+        named = "".join(k.name for k in result.kinds)
+        extra = "".join(f"、{name}（“{kw}”）" for name, kw in result.modifiers
+                        if name not in named)  # 交通事故有人受伤 already says 有人受伤
         text.append(f"紧急！{what}{extra}\n", style="bold")
         services = "、".join(f"{sv} {names.get(sv, '')}".strip() for sv in result.services)
         text.append(f"立即联动 {services}，按 F9 紧急联动\n", style="bold")
@@ -104,9 +111,9 @@ class CallerPanel(Vertical):
             text = Text(note + "\n", style="bold red").append_text(text)
         self.query_one("#caller-history", Static).update(text)
 
-    def show_repeat(self, notice: RepeatNotice | None) -> None:
+    def show_repeat(self, notice: RepeatNotice | None, emergency: bool = False) -> None:
         widget = self.query_one("#repeat-notice", Static)
-        widget.update(script_text(repeat_text(notice)) if notice else "")
+        widget.update(script_text(repeat_text(notice, emergency)) if notice else "")
         widget.set_class(notice is not None, "visible")
 
     def show_triage(self, result: TriageResult, names: dict[str, str]) -> None:

@@ -41,6 +41,8 @@ class ContentArea(TextArea):
         self._waiting.clear()
         start, end = self.selection
         self._replace_via_keyboard(insert, start, end)
+        # once the new lines are wrapped: a long paste ends with its last line in view
+        self.call_after_refresh(self.scroll_cursor_visible)
 
     @property
     def text(self) -> str:  # type: ignore[override]

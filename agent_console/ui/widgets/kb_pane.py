@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -54,12 +55,27 @@ def article_text(article: ArticleInfo, today: date) -> Text:
     return text
 
 
+class SearchBox(Input):
+    """The KB search field: ↑↓ move the selection in the hit list without leaving the field,
+    so F2, a few letters, ↓↓ picks the third hit."""
+
+    BINDINGS = [Binding("down", "hits(1)", "下一条", show=False),
+                Binding("up", "hits(-1)", "上一条", show=False)]
+
+    def action_hits(self, step: int) -> None:
+        results = self.screen.query_one("#kb-results", OptionList)
+        if step > 0:
+            results.action_cursor_down()
+        else:
+            results.action_cursor_up()
+
+
 class KbPane(Vertical):
     """Shows what the search engine found; the screen decides when to search."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("知识库（F2 搜索）", style="bold"), classes="pane-title")
-        yield Input(id="kb-search", placeholder="关键词或拼音首字母；留空按诉求内容匹配", compact=True)
+        yield SearchBox(id="kb-search", placeholder="关键词或拼音首字母；留空按诉求内容匹配", compact=True)
         yield Static("知识库索引加载中…", id="kb-status")
         yield OptionList(id="kb-results")
         with VerticalScroll(id="kb-article-scroll"):
@@ -98,4 +114,4 @@ class KbPane(Vertical):
     def show_article(self, article: ArticleInfo | None, today: date) -> None:
         view = self.query_one("#kb-article", Static)
         view.update(script_text(article_text(article, today)) if article else
-                    Text("（未选中知识库条目：F5 为自拟答复；↑↓ 选择条目）", style="dim"))
+                    Text("（未选中知识库条目：F5 为自拟答复；F2 后 ↑↓ 选择条目）", style="dim"))
