@@ -10,8 +10,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console.domain.clock import Clock
@@ -308,9 +309,13 @@ class OrderService:
         transaction is written first; a rollback gives the number back, so the day's
         numbers stay gap-free."""
         s.flush()
-        order.number = next_order_number(s, order.created_at.date())
-        s.flush()
-        return order.number
+        number = next_order_number(s, order.created_at.date())
+        # a plain UPDATE: giving the order its number is not a change of the order (its
+        # version stays 1 for the first edit anyone makes)
+        s.execute(update(WorkOrder).where(WorkOrder.id == order.id).values(number=number)
+                  .execution_options(synchronize_session=False))
+        set_committed_value(order, "number", number)
+        return number
 
     def decide_and_save(self, s: Session, row: WorkOrder, command: Command,
                         actor: OperatorInfo) -> Decision | Refusal:

@@ -8,6 +8,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# PostgreSQL: one console's threads (the seat, its outbox, the watch timer, a worker or two)
+PG_POOL_SIZE = 5
+PG_MAX_OVERFLOW = 5
+STATEMENT_TIMEOUT_MS = 30_000
+LOCK_TIMEOUT_MS = 10_000
+IDLE_IN_TX_MS = 60_000
+
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -33,7 +40,15 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=PG_POOL_SIZE, max_overflow=PG_MAX_OVERFLOW,
+        pool_timeout=10, pool_recycle=1800,
+        # every statement of a console is milliseconds: one stuck behind a lock is cut off
+        # and said as a database error instead of hanging a seat; a session left inside a
+        # transaction (a crash between statements) is closed by the server
+        connect_args={"options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} "
+                                 f"-c lock_timeout={LOCK_TIMEOUT_MS} "
+                                 f"-c idle_in_transaction_session_timeout={IDLE_IN_TX_MS}"})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -15,8 +15,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy import text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus

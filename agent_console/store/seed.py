@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.enums import Role
-from agent_console.jsonl import read_jsonl
 from agent_console.domain.passwords import hash_password
+from agent_console.jsonl import read_jsonl
 from agent_console.store.models import (
     AppMeta,
     Category,

@@ -1,4 +1,5 @@
-"""INSERT … ON CONFLICT for the two databases the console runs on (SQLite, PostgreSQL)."""
+"""INSERT … ON CONFLICT for the two databases the console runs on (SQLite, PostgreSQL), and
+which of their errors mean "run the transaction again"."""
 
 from __future__ import annotations
 
@@ -14,3 +15,13 @@ def dialect_insert(session: Session, model):
     if dialect == "postgresql":
         return postgresql.insert(model)
     raise ValueError(f"不支持的数据库：{dialect}")  # pragma: no cover - only these two ship
+
+
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction was rolled back as
+# a whole and may simply be run again
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_retryable(error: BaseException) -> bool:
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES

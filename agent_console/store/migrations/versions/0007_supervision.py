@@ -5,8 +5,8 @@ kb_notices, the unit-level notices for out-of-date knowledge-base articles (Art.
 Revision ID: 0007
 Revises: 0006
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0006"

@@ -1,0 +1,74 @@
+"""How each console talks to PostgreSQL (issue 10): a pooled, pre-pinged connection with a
+statement, lock and idle-in-transaction timeout; a deadlock victim is run again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+
+from agent_console.store import engine as engine_module
+from agent_console.store.engine import make_session_factory
+from agent_console.store.models import IntakeRecord
+from agent_console.store.upsert import is_retryable
+from tests.services.helpers import draft
+
+
+class _Orig(Exception):
+    def __init__(self, sqlstate):
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def db_error(sqlstate: str) -> OperationalError:
+    return OperationalError("UPDATE …", {}, _Orig(sqlstate))
+
+
+def test_which_errors_are_run_again():
+    assert is_retryable(db_error("40P01")) and is_retryable(db_error("40001"))
+    assert not is_retryable(db_error("23505")) and not is_retryable(db_error(None))
+
+
+def test_the_session_settings_on_postgresql(services):
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no statement timeout; its writers queue on BEGIN IMMEDIATE")
+    def ms(setting: str) -> int:  # PostgreSQL shows 30s, 1min …; the setting is in ms
+        return int(conn.execute(text("SELECT setting FROM pg_settings WHERE name = :n"),
+                                {"n": setting}).scalar())
+
+    with services.engine.connect() as conn:
+        assert ms("statement_timeout") == engine_module.STATEMENT_TIMEOUT_MS
+        assert ms("idle_in_transaction_session_timeout") == engine_module.IDLE_IN_TX_MS
+        assert ms("lock_timeout") == engine_module.LOCK_TIMEOUT_MS
+    assert services.engine.pool.size() == engine_module.PG_POOL_SIZE
+
+
+def test_a_deadlock_victim_is_recorded_once_on_the_next_try(services, agent, monkeypatch):
+    real = services.intake._record
+    failures = iter([db_error("40P01")])
+
+    def flaky(*args, **kwargs):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.intake, "_record", flaky)
+    result = services.intake.answer_online(agent, draft(), services.clock.now(), None,
+                                           "已解答：按规定办理", key="k-deadlock")
+    with make_session_factory(services.engine)() as s:
+        assert s.scalar(select(func.count()).select_from(IntakeRecord)) == 1
+    assert result.intake_id
+
+
+def test_other_database_errors_are_not_run_again(services, agent, monkeypatch):
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise db_error("23505")
+
+    monkeypatch.setattr(services.intake, "_record", broken)
+    with pytest.raises(OperationalError):
+        services.intake.answer_online(agent, draft(), services.clock.now(), None, "已解答：按规定办理")
+    assert calls == [1]
