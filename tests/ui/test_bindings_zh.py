@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from textual.dom import DOMNode
@@ -54,6 +56,7 @@ async def _walk_focus(pilot) -> list[str]:
     return seen
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # words on screen: one database
 async def test_no_english_key_description_on_any_screen_or_open_menu(services):
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:

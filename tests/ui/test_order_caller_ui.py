@@ -279,6 +279,8 @@ async def _dialog_fits(pilot, key: str) -> None:
     assert isinstance(app.screen, OrderDetailScreen)
 
 
+# a layout test: the same on every database, run once (on SQLite)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", [SMALL, SIZE], ids=["80x24", "160x45"])
 async def test_every_order_dialog_keeps_its_buttons_on_screen(services, size):
     dispatch_me = heating_order(services, to_dispatcher=True, confidential=True)
