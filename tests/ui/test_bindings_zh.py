@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import re
 
+import pytest
 from textual.dom import DOMNode
 from textual.widgets import Select
 
