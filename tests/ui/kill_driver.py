@@ -57,6 +57,14 @@ async def main(db: str, state: str, cache: str, mode: str = "f7") -> None:
         await pilot.press("f3")
         screen.query_one("#f-content", TextArea).insert(NEXT[1])
         await settle(pilot, 0.8)
+        # the draft is saved on its own (a timer, then a worker): on a loaded machine later
+        # than the pause above, so say TYPED only once this machine's copy holds it
+        operator = screen.operator
+        for _ in range(500):
+            saved = services.outbox.load_draft(operator)
+            if saved is not None and saved.draft.content == NEXT[1]:
+                break
+            await pilot.pause(0.02)
         say("TYPED")
         await asyncio.sleep(3600)
 
