@@ -168,6 +168,22 @@ class FormDialog(ModalScreen):
         self._submit = submit
         self._busy = False
 
+    def heading(self) -> str:
+        raise NotImplementedError  # each dialog names its action and the order
+
+    def _fields(self) -> ComposeResult:
+        raise NotImplementedError  # each dialog's own inputs
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide order-dialog"):
+            yield Static(Text(self.heading(), style="bold"), classes="dialog-title")
+            with fields_scroll():
+                yield from self._fields()
+            yield Static("", id="dialog-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("确认 (Enter)", id="ok", variant="primary")
+                yield Button("取消 (Esc)", id="cancel")
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -243,16 +259,8 @@ class ActionDialog(FormDialog):
         self._showing_both_ways = False
         self._co_note = ""
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide order-dialog"):
-            yield Static(Text(f"{self._action.label} · {self._order.number}", style="bold"),
-                         classes="dialog-title")
-            with fields_scroll():
-                yield from self._fields()
-            yield Static("", id="dialog-error", classes="field-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("确认 (Enter)", id="ok", variant="primary")
-                yield Button("取消 (Esc)", id="cancel")
+    def heading(self) -> str:
+        return f"{self._action.label} · {self._order.number}"
 
     def _fields(self) -> ComposeResult:
         """The fields, which scroll on a small terminal (80×24)."""
@@ -457,16 +465,8 @@ class NoteDialog(FormDialog):
         self._units = units
         self._caller = caller
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide order-dialog"):
-            yield Static(Text(f"{NOTE_KINDS[self._kind].label} · {self._number}", style="bold"),
-                         classes="dialog-title")
-            with fields_scroll():
-                yield from self._fields()
-            yield Static("", id="dialog-error", classes="field-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("确认 (Enter)", id="ok", variant="primary")
-                yield Button("取消 (Esc)", id="cancel")
+    def heading(self) -> str:
+        return f"{NOTE_KINDS[self._kind].label} · {self._number}"
 
     def _fields(self) -> ComposeResult:
         """The fields, which scroll on a small terminal (80×24)."""
