@@ -168,13 +168,8 @@ class FormDialog(ModalScreen):
         self._submit = submit
         self._busy = False
 
-    def heading(self) -> str:
-        raise NotImplementedError  # each dialog names its action and the order
-
-    def _fields(self) -> ComposeResult:
-        raise NotImplementedError  # each dialog's own inputs
-
     def compose(self) -> ComposeResult:
+        """Each dialog gives ``heading()`` (its action and the order) and ``_fields()``."""
         with Vertical(classes="dialog wide order-dialog"):
             yield Static(Text(self.heading(), style="bold"), classes="dialog-title")
             with fields_scroll():
