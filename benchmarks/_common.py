@@ -30,3 +30,14 @@ def workspace(articles: int, kb_file: Path | None = None):
     services.knowledge.import_file(jsonl)
     services.close()
     return settings, tmp
+
+
+async def seat_ready(pilot, timeout: float = 120.0) -> None:
+    """Log in as the demo seat agent 1001 and wait until the KB index is loaded."""
+    import time
+
+    await pilot.pause()
+    await pilot.press(*"1001", "tab", *"demo", "enter")
+    deadline = time.monotonic() + timeout
+    while pilot.app.kb_index is None and time.monotonic() < deadline:
+        await pilot.pause(0.1)

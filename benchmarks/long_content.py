@@ -23,7 +23,7 @@ from agent_console.services.container import open_services
 from agent_console.ui.app import ConsoleApp
 from agent_console.ui.widgets.content_area import ContentArea
 
-from _common import workspace
+from _common import seat_ready, workspace
 
 TEXT = "小区供暖温度不达标，家里很冷，老人孩子都在家，请尽快处理。"
 
@@ -32,11 +32,7 @@ async def burst(settings, n: int) -> float:
     services = open_services(settings)
     app = ConsoleApp(services, keymap={})
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press(*"1001", "tab", *"demo", "enter")
-        deadline = time.monotonic() + 120
-        while app.kb_index is None and time.monotonic() < deadline:
-            await pilot.pause(0.1)
+        await seat_ready(pilot)
         await pilot.pause(0.5)
         await pilot.press("f3")
         area = app.screen.query_one("#f-content")

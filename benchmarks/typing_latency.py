@@ -10,24 +10,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import time
 
 from agent_console.search.bench import percentile, read_jsonl
 from agent_console.services.container import open_services
 from agent_console.ui.app import ConsoleApp
 
-from _common import LCQMC, workspace
+from _common import LCQMC, seat_ready, workspace
 
 
 async def run(settings, queries: list[str]) -> list[float]:
     services = open_services(settings)
     app = ConsoleApp(services, keymap={})
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause()
-        await pilot.press(*"1001", "tab", *"demo", "enter")
-        deadline = time.monotonic() + 120
-        while app.kb_index is None and time.monotonic() < deadline:
-            await pilot.pause(0.1)
+        await seat_ready(pilot)
         seat = app.screen
         area = seat.query_one("#f-content")
         for query in queries:
