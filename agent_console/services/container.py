@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, insert, inspect, update
 
@@ -26,6 +27,7 @@ from agent_console.services.reference import Reference, load_reference
 from agent_console.store import migrate
 from agent_console.store.engine import make_engine, make_session_factory
 from agent_console.store.models import AppMeta
+from agent_console.store.notify import Change, ChangeFeed, change_feed
 from agent_console.store.outbox import Outbox, outbox_path
 from agent_console.store.seed import NotADemoDatabase, SeedReport, demo_allowed, seed
 
@@ -52,6 +54,16 @@ class Services:
     health: DbHealth
     outbox: SeatOutbox
     calendar: CalendarService
+    feeds: list[ChangeFeed] = field(default_factory=list)
+
+    def watch_changes(self, on_change: Callable[[Change], None]) -> ChangeFeed | None:
+        """Hear every committed change to orders, transfers and online submissions (NOTIFY
+        on PostgreSQL, the file's data_version on SQLite), in a thread of its own, until
+        ``close()``. None when the database cannot say (in-memory SQLite)."""
+        feed = change_feed(self.engine, on_change)
+        if feed is not None:
+            self.feeds.append(feed.start())
+        return feed
 
     def calendar_warning(self) -> str | None:
         """For the header, e.g. 2027年节假日无数据: a year of the year ahead has no holiday and
@@ -75,6 +87,9 @@ class Services:
             raise
 
     def close(self) -> None:
+        for feed in self.feeds:
+            feed.stop()
+        self.feeds.clear()
         self.outbox.close()
         self.engine.dispose()
 
@@ -123,7 +138,7 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         catalog=catalog,
         dispatch=dispatch,
         intake=intake,
-        records=RecordsService(factory),
+        records=RecordsService(factory, catalog),
         expert=ExpertService(factory, clock),
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
         orders=orders,

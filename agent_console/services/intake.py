@@ -231,12 +231,15 @@ class IntakeService:
         """The caller row of a number, made on the first call. Two first calls from one number
         at once (two seats) both get the one row: INSERT … ON CONFLICT DO NOTHING waits for the
         other transaction and then finds its row, where a plain INSERT raised
-        IntegrityError callers_phone_key."""
-        s.execute(dialect_insert(s, Caller)
-                  .values(phone=phone, name=name, warning_count=0, created_at=now)
-                  .on_conflict_do_nothing(index_elements=[Caller.phone]))
-        caller = s.scalars(select(Caller).where(Caller.phone == phone)
-                           .execution_options(populate_existing=True)).one()
+        IntegrityError callers_phone_key. A known number (most calls) is one read."""
+        by_phone = select(Caller).where(Caller.phone == phone) \
+            .execution_options(populate_existing=True)
+        caller = s.scalars(by_phone).one_or_none()
+        if caller is None:
+            s.execute(dialect_insert(s, Caller)
+                      .values(phone=phone, name=name, warning_count=0, created_at=now)
+                      .on_conflict_do_nothing(index_elements=[Caller.phone]))
+            caller = s.scalars(by_phone).one()
         if name and caller.name != name:
             caller.name = name
         return caller

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm import Session, sessionmaker
-
 from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from agent_console.domain.enums import Role
 from agent_console.domain.phone import mask_phone
+from agent_console.services.catalog import CatalogService
 from agent_console.services.dto import CallRow, OperatorInfo, OrderRow
 from agent_console.services.errors import PermissionDenied
 from agent_console.store.models import (
+    OPEN_STATUS_SQL,
+    SUPERVISED_SQL,
     Caller,
     Category,
     IntakeRecord,
     Operator,
-    OPEN_STATUS_SQL,
-    SUPERVISED_SQL,
     OrderCoHandler,
-    Unit,
     WorkOrder,
 )
 
@@ -28,8 +27,9 @@ MAX_LIMIT = 10_000
 
 
 class RecordsService:
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], catalog: CatalogService) -> None:
         self._factory = factory
+        self._catalog = catalog  # unit names and category paths: reference data, read once
 
     def orders(self, limit: int = 200, viewer: OperatorInfo | None = None,
                statuses: tuple[str, ...] = (), overdue_at: datetime | None = None,
@@ -82,10 +82,9 @@ class RecordsService:
                 orders = sorted(found, key=lambda o: (o.due_at, o.id))
             else:
                 orders = s.scalars(stmt).all()
-            units = dict(s.execute(select(Unit.id, Unit.name)).all())
-            cat_ids = {o.category_id for o in orders if o.category_id}
-            cats = dict(s.execute(select(Category.id, Category.path)
-                                  .where(Category.id.in_(cat_ids))).all()) if cat_ids else {}
+            units = {uid: u.name for uid, u in self._catalog.units().items()}
+            categories = self._catalog.categories()
+            cats = {cid: c.path for cid, c in categories.items()}
             op_ids = {o.created_by_id for o in orders}
             ops = dict(s.execute(select(Operator.id, Operator.staff_no)
                                  .where(Operator.id.in_(op_ids))).all()) if op_ids else {}

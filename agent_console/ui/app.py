@@ -16,7 +16,7 @@ from agent_console.domain.enums import Role
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.health import is_outage, outage_message
 from agent_console.ui.bindings_zh import localise_bindings
-from agent_console.ui.messages import IndexReady
+from agent_console.ui.messages import DataChanged, IndexReady
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from agent_console.ui.screens.login import LoginScreen
 from agent_console.ui.screens.orders import OrdersScreen
@@ -37,6 +37,7 @@ ORDER_ROLES = frozenset({Role.DISPATCHER, Role.CALLBACK, Role.SUPERVISOR, Role.U
                          Role.ADMIN, Role.SEAT_AGENT, Role.TRAINER})
 EXPERT_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
+HOME_SCREENS = ("seat", "expert", "orders")
 HOME = {
     Role.SEAT_AGENT: "seat",
     Role.TRAINER: "seat",
@@ -260,12 +261,24 @@ class ConsoleApp(App):
         if changed:
             self.call_from_thread(self.notify, f"知识库已更新 {len(changed)} 条", title="知识库")
 
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Every screen with a live queue hears it, on top or switched away (those read
+        again when they come back)."""
+        installed = [self.get_screen(name) for name in HOME_SCREENS if self.is_screen_installed(name)]
+        for screen in {id(s): s for s in (*self.screen_stack, *installed)}.values():
+            live = getattr(screen, "live", None)
+            if live is not None:
+                live.changed(message.change)
+
     # ------------------------------------------------------------------ navigation
     def _logged_in(self, operator: OperatorInfo | None) -> None:
         if operator is None:
             self.exit()
             return
         self.operator = operator
+        if not self.services.feeds:
+            # post_message is safe from the feed's thread; the screens decide what to read
+            self.services.watch_changes(lambda change: self.post_message(DataChanged(change)))
 
         def warm() -> None:
             """Reference data the screens read on the event loop, loaded once here."""
@@ -299,7 +312,7 @@ class ConsoleApp(App):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "goto":
             # only offered to roles that work on more than one kind of screen
-            kinds = [k for k in ("seat", "expert", "orders") if self._allowed(k)]
+            kinds = [k for k in HOME_SCREENS if self._allowed(k)]
             return bool(parameters) and parameters[0] in kinds and len(kinds) > 1
         return True
 

@@ -10,6 +10,7 @@ from textual.message import Message
 from typing import TYPE_CHECKING
 
 from agent_console.services.dto import CallerHistory, RepeatNotice
+from agent_console.store.notify import Change
 
 if TYPE_CHECKING:
     from agent_console.search.index import KnowledgeIndex, SearchHit
@@ -40,3 +41,10 @@ class HistoryLoaded(Message):
 class RepeatChecked(Message):
     content: str
     notice: RepeatNotice | None
+
+
+@dataclass
+class DataChanged(Message):
+    """Another console (or this one) committed a change the live queues may show."""
+
+    change: Change

@@ -12,16 +12,20 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from agent_console.domain.enums import TransferStatus
+from agent_console.domain.enums import Role, TransferStatus
 from agent_console.domain.text import done_label
 from agent_console.services.dto import OperatorInfo, TransferRow
 from agent_console.services.errors import ServiceError
+from agent_console.store.notify import TRANSFERS
+from agent_console.ui.live import LiveRefresh
 from agent_console.ui.safe import add_row
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.widgets.header import ConsoleHeader
 from agent_console.ui.work import run_db
 
-REFRESH_SECONDS = 3.0
+# Transfers arrive by notification (PostgreSQL) or the file's change counter (SQLite); the slow
+# timer only redraws the waiting times and is a safety net
+REFRESH_SECONDS = 30.0
 
 
 class ExpertQueueScreen(Screen):
@@ -39,6 +43,8 @@ class ExpertQueueScreen(Screen):
         self.operator = operator
         self._rows: list[TransferRow] = []
         self._include_closed = False
+        own = operator.id if operator.role is Role.EXPERT else None  # an admin sees every queue
+        self.live = LiveRefresh(self, self.action_refresh, lambda c: c.concerns(TRANSFERS, own))
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.operator, self.services.clock, "专家座席", id="header")
@@ -57,11 +63,14 @@ class ExpertQueueScreen(Screen):
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
         self.set_focus(table)
 
+    def on_screen_resume(self) -> None:
+        self.live.resumed()
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("专家座席", binding_rows(self)))
 
     def action_refresh(self) -> None:
-        """Every few seconds, in a worker: a transfer shows up without a key press."""
+        """In a worker; a transfer shows up without a key press (see ``live``)."""
         def refused(exc: ServiceError) -> None:
             self.query_one("#queue-status", Static).update(Text(exc.message, style="red"))
 

@@ -16,7 +16,9 @@ from agent_console.domain.enums import OrderStatus, Role
 from agent_console.domain.workflow import supervises
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
+from agent_console.store.notify import ORDERS
 from agent_console.ui.fit import Col, fit, one_line, set_columns, table_room
+from agent_console.ui.live import LiveRefresh
 from agent_console.ui.safe import add_row
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.timeleft import time_left
@@ -85,6 +87,9 @@ class OrdersScreen(Screen):
         self._search = ""
         self._layout: tuple[tuple[Col, int], ...] = ()
         self._now = None
+        # another desk's dispatch, a unit's sign or return, a callback: the queue follows
+        own = operator.unit_id if operator.role is Role.UNIT_LIAISON else None
+        self.live = LiveRefresh(self, self.action_refresh, lambda c: c.concerns(ORDERS, own))
 
     def compose(self) -> ComposeResult:
         title = "本单位工单" if self.operator.unit_name else "工单列表"
@@ -106,6 +111,9 @@ class OrdersScreen(Screen):
         self.set_focus(table)
         if supervises(self.operator):
             self.set_interval(SCAN_SECONDS, self._scan_in_background)
+
+    def on_screen_resume(self) -> None:
+        self.live.resumed()
 
     def on_resize(self, _event: events.Resize) -> None:
         row = self.query_one("#orders", DataTable).cursor_row
@@ -215,19 +223,24 @@ class OrdersScreen(Screen):
         if index != self._queue or search != self._search:
             return  # the dispatcher moved on to another queue meanwhile
         name, _statuses = self._queues[index]
+        shown = self._highlighted()
         self._rows = rows
         self._now = now
-        self._paint()
+        self._paint(keep=shown)
         scope = f"（{self.operator.unit_name}）" if self.operator.unit_name else ""
         found = f"，搜索“{self._search}”" if self._search.strip() else ""
         self.query_one("#orders-status", Static).update(
             Text(f"{name}：工单 {len(self._rows)} 件{scope}{found}"))
         self._show_detail()
 
-    def _paint(self, selected: int | None = None) -> None:
-        """The rows in the columns that fit now; the cursor stays on its row."""
+    def _paint(self, selected: int | None = None, keep: str | None = None) -> None:
+        """The rows in the columns that fit now; the cursor stays on its row, or on the order
+        ``keep`` wherever it moved to (a refresh while another desk changes the queue)."""
         table = self.query_one("#orders", DataTable)
         selected = table.cursor_row if selected is None else selected
+        numbers = [r.number for r in self._rows]
+        if keep in numbers:
+            selected = numbers.index(keep)
         table.clear()
         now = self._now
         narrow = {col.key: w for col, w in self._layout}.get("lead", 0) < 20
@@ -249,6 +262,10 @@ class OrdersScreen(Screen):
             add_row(table, *(cells[col.key] for col, _w in self._layout), key=row.number)
         if self._rows and selected:
             table.move_cursor(row=min(selected, len(self._rows) - 1))
+
+    def _highlighted(self) -> str | None:
+        row = self.query_one("#orders", DataTable).cursor_row
+        return self._rows[row].number if self._rows and row is not None and row < len(self._rows) else None
 
     @on(DataTable.RowHighlighted, "#orders")
     def _show_detail(self) -> None:
