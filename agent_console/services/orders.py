@@ -163,18 +163,26 @@ class OrderService:
             return self._view(s, row, viewer)
 
     @staticmethod
-    def _row(s: Session, number: str) -> WorkOrder:
-        row = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+    def _row(s: Session, number: str, lock: bool = False) -> WorkOrder:
+        """``lock``: the row is held until the commit (a change decides on the order as it is,
+        not as it was a moment ago: two desks on one order take turns)."""
+        stmt = select(WorkOrder).where(WorkOrder.number == number)
+        row = s.scalar(stmt.with_for_update() if lock else stmt)
         if row is None:
             raise NotFound(f"工单 {number} 不存在")
         return row
 
     def _view(self, s: Session, order: WorkOrder,
               viewer: OperatorInfo | None = None) -> OrderView:
-        units = {u.id: u.name for u in s.scalars(select(Unit))}
-        ops = {o.id: f"{o.staff_no} {o.name}" for o in s.scalars(select(Operator))}
+        ids = {order.lead_unit_id, *(c.unit_id for c in order.co_handlers)}
+        units = dict(s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
         events = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                            .order_by(OrderEvent.at, OrderEvent.id)).all()
+        # the people on this order's timeline, not every account of the centre
+        actors = {e.actor_id for e in events}
+        ops = {i: f"{no} {name}" for i, no, name in s.execute(
+            select(Operator.id, Operator.staff_no, Operator.name)
+            .where(Operator.id.in_(actors)))} if actors else {}
         evidence = None
         if order.status == OrderStatus.TERMINATION_REVIEW.value:
             evidence = s.scalar(select(OrderNote.content).where(
@@ -269,7 +277,9 @@ class OrderService:
         (``None`` for notes, which change no field of the order)."""
         try:
             with self._factory.begin() as s:
-                row = self._row(s, number)
+                # locked: a note (no version to compare) is decided on the status as it is
+                # now; a change waits for another desk's and then sees the new version
+                row = self._row(s, number, lock=True)
                 if expected_version is not None and row.version != expected_version:
                     raise StaleOrder(self._view(s, row, actor))
                 state = order_store.state_of(row)
