@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.enums import Role
 from agent_console.domain.phone import mask_phone
@@ -24,6 +24,13 @@ from agent_console.store.models import (
 )
 
 MAX_LIMIT = 10_000
+QUEUE_PAGE = 100  # a queue on screen is read a page at a time
+LIST_COLUMNS = (
+    WorkOrder.id, WorkOrder.number, WorkOrder.status, WorkOrder.lead_unit_id,
+    WorkOrder.request_type, WorkOrder.urgency, WorkOrder.category_id, WorkOrder.region,
+    WorkOrder.content, WorkOrder.confidential, WorkOrder.created_at, WorkOrder.sign_by,
+    WorkOrder.due_at, WorkOrder.supervision_level, Caller.phone, Operator.staff_no,
+)
 
 
 class RecordsService:
@@ -41,70 +48,65 @@ class RecordsService:
         supervision (Art. 19), most overdue first."""
         limit = max(1, min(limit, MAX_LIMIT))
         with self._factory() as s:
-            stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+            # plain columns (the caller's number and the creating seat joined in), not
+            # entities: a queue refresh is the console's most frequent read
+            base = select(*LIST_COLUMNS) \
+                .join(Caller, Caller.id == WorkOrder.caller_id) \
+                .join(Operator, Operator.id == WorkOrder.created_by_id)
+            stmt = base.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
             if statuses:
                 stmt = stmt.where(WorkOrder.status.in_(statuses))
             if overdue_at is not None:
                 # most overdue first, straight off the partial index of open orders
-                stmt = select(WorkOrder).where(text(OPEN_STATUS_SQL),
-                                               WorkOrder.due_at < overdue_at) \
+                stmt = base.where(text(OPEN_STATUS_SQL), WorkOrder.due_at < overdue_at) \
                     .order_by(WorkOrder.due_at, WorkOrder.id)
             if supervised:
-                stmt = select(WorkOrder).where(text(SUPERVISED_SQL)) \
-                    .order_by(WorkOrder.due_at, WorkOrder.id)
+                stmt = base.where(text(SUPERVISED_SQL)).order_by(WorkOrder.due_at, WorkOrder.id)
             term = " ".join(search.split())[:60]
             if term:
                 like = f"%{term.replace('%', '').replace('_', '')}%"
                 phones = select(Caller.id).where(Caller.phone.like(like))
                 stmt = stmt.where(WorkOrder.number.like(like.upper()) | WorkOrder.content.like(like)
                                   | WorkOrder.caller_id.in_(phones))
-            stmt = stmt.options(selectinload(WorkOrder.co_handlers)).limit(limit)
+            stmt = stmt.limit(limit)
+            by_due = overdue_at is not None or supervised
             if viewer is not None and viewer.role is Role.UNIT_LIAISON:
                 if viewer.unit_id is None:
                     raise PermissionDenied("该账号未绑定承办单位，无法查看工单")
                 # two index-friendly queries (led, co-handled) instead of one OR
                 co = select(OrderCoHandler.order_id).where(OrderCoHandler.unit_id == viewer.unit_id)
-                led = s.scalars(stmt.where(WorkOrder.lead_unit_id == viewer.unit_id)).all()
-                helped = s.scalars(stmt.where(WorkOrder.id.in_(co))).all()
-                key = (lambda o: (o.due_at, o.id)) if overdue_at is not None or supervised else \
-                    (lambda o: (o.created_at, o.id))
+                led = s.execute(stmt.where(WorkOrder.lead_unit_id == viewer.unit_id)).all()
+                helped = s.execute(stmt.where(WorkOrder.id.in_(co))).all()
+                key = (lambda o: (o.due_at, o.id)) if by_due else (lambda o: (o.created_at, o.id))
                 merged = {o.id: o for o in [*led, *helped]}.values()
-                orders = sorted(merged, key=key,
-                                reverse=overdue_at is None and not supervised)[:limit]
+                orders = sorted(merged, key=key, reverse=not by_due)[:limit]
             elif supervised and not term and s.get_bind().dialect.name == "sqlite":
                 # Without statistics SQLite's planner picks the status index and sorts every
                 # open order; name the partial index of supervised open orders instead.
                 ids = s.scalars(text(
                     "SELECT id FROM work_orders INDEXED BY ix_order_supervised_due "
                     f"WHERE {SUPERVISED_SQL} ORDER BY due_at, id LIMIT :n"), {"n": limit}).all()
-                found = s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))
-                                  .options(selectinload(WorkOrder.co_handlers))).all()
+                found = s.execute(base.where(WorkOrder.id.in_(ids))).all()
                 orders = sorted(found, key=lambda o: (o.due_at, o.id))
             else:
-                orders = s.scalars(stmt).all()
+                orders = s.execute(stmt).all()
+            co_handlers: dict[int, list[int]] = {}
+            if orders:
+                for order_id, unit_id in s.execute(
+                        select(OrderCoHandler.order_id, OrderCoHandler.unit_id)
+                        .where(OrderCoHandler.order_id.in_([o.id for o in orders]))):
+                    co_handlers.setdefault(order_id, []).append(unit_id)
             units = {uid: u.name for uid, u in self._catalog.units().items()}
-            categories = self._catalog.categories()
-            cats = {cid: c.path for cid, c in categories.items()}
-            op_ids = {o.created_by_id for o in orders}
-            ops = dict(s.execute(select(Operator.id, Operator.staff_no)
-                                 .where(Operator.id.in_(op_ids))).all()) if op_ids else {}
-            callers = self._callers(s, {o.caller_id for o in orders})
-            mask_all = viewer is not None and viewer.role is Role.UNIT_LIAISON
-            rows = []
-            for o in orders:
-                phone = callers.get(o.caller_id, "")
-                if o.confidential or mask_all and o.confidential:
-                    phone = mask_phone(phone)
-                rows.append(OrderRow(
-                    number=o.number, status=o.status, lead_unit=units.get(o.lead_unit_id, ""),
-                    co_handlers=tuple(units.get(c.unit_id, "") for c in o.co_handlers),
-                    request_type=o.request_type, urgency=o.urgency,
-                    category=cats.get(o.category_id), region=o.region, content=o.content,
-                    caller_phone=phone, confidential=o.confidential, created_at=o.created_at,
-                    sign_by=o.sign_by, due_at=o.due_at, created_by=ops.get(o.created_by_id, ""),
-                    supervision_level=o.supervision_level,
-                ))
-            return rows
+            cats = {cid: c.path for cid, c in self._catalog.categories().items()}
+            return [OrderRow(
+                number=o.number, status=o.status, lead_unit=units.get(o.lead_unit_id, ""),
+                co_handlers=tuple(units.get(u, "") for u in co_handlers.get(o.id, ())),
+                request_type=o.request_type, urgency=o.urgency,
+                category=cats.get(o.category_id), region=o.region, content=o.content,
+                caller_phone=mask_phone(o.phone) if o.confidential else o.phone,
+                confidential=o.confidential, created_at=o.created_at, sign_by=o.sign_by,
+                due_at=o.due_at, created_by=o.staff_no, supervision_level=o.supervision_level,
+            ) for o in orders]
 
     @staticmethod
     def _callers(s: Session, ids: set[int]) -> dict[int, str]:

@@ -280,3 +280,23 @@ async def test_supervision_notices_per_unit_and_the_units_supervised_queue(servi
         await settle(pilot)
         assert {str(table.get_row_at(i)[-1]) for i in range(table.row_count)} == {"1 级"}
     assert services.orders.show(number).supervision_level == 1
+
+
+async def test_a_long_queue_is_read_a_page_at_a_time(services, agent):
+    """Every desk's change reads a queue again: it is read 100 orders at a time, and the next
+    100 come when the cursor reaches the last row (nothing is out of reach)."""
+    from agent_console.ui.screens.orders import PAGE
+
+    numbers = [make_order(services, agent) for _ in range(PAGE + 5)]
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3001")
+        table = app.screen.query_one("#orders", DataTable)
+        assert table.row_count == PAGE
+        assert f"已显示前 {PAGE} 件（移到末行显示更多）" in screen_text(app)
+        table.move_cursor(row=PAGE - 1)
+        await settle(pilot)
+        assert table.row_count == PAGE + 5 and f"工单 {PAGE + 5} 件" in screen_text(app)
+        assert table.cursor_row == PAGE - 1  # still on the order it was on
+        shown = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert shown == set(numbers)

@@ -16,6 +16,7 @@ from agent_console.domain.enums import OrderStatus, Role
 from agent_console.domain.workflow import supervises
 from agent_console.services.dto import OperatorInfo, OrderRow
 from agent_console.services.errors import ServiceError
+from agent_console.services.records import QUEUE_PAGE
 from agent_console.store.notify import ORDERS
 from agent_console.ui.fit import Col, fit, one_line, set_columns, table_room
 from agent_console.ui.live import LiveRefresh
@@ -34,6 +35,9 @@ CENTRE_QUEUES = (
 )
 HOME_QUEUE = {Role.CALLBACK: 5, Role.SUPERVISOR: 6}
 SCAN_SECONDS = 300.0
+# A queue is read a page at a time (every other desk's change reads it again): the next page
+# comes when the cursor reaches the last row shown.
+PAGE = QUEUE_PAGE
 UNIT_QUEUES = (
     ("全部", ()), ("待签收", (S.AWAITING_SIGN,)), ("办理中", (S.IN_PROGRESS,)),
     ("审核中", (S.RETURN_REVIEW, S.EXTENSION_REVIEW, S.TERMINATION_REVIEW)),
@@ -85,6 +89,7 @@ class OrdersScreen(Screen):
         # each desk of the centre opens on its own queue: callbacks on 待回访, supervisors on 超期
         self._queue = HOME_QUEUE.get(operator.role, 0)
         self._search = ""
+        self._limit = PAGE
         self._layout: tuple[tuple[Col, int], ...] = ()
         self._now = None
         # another desk's dispatch, a unit's sign or return, a callback: the queue follows
@@ -157,6 +162,7 @@ class OrdersScreen(Screen):
     def action_queue(self, index: int) -> None:
         if 0 <= index < len(self._queues):
             self._queue = index
+            self._limit = PAGE
             self.action_refresh()
 
     def action_search(self) -> None:
@@ -165,6 +171,7 @@ class OrdersScreen(Screen):
     @on(Input.Submitted, "#orders-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         self._search = event.value
+        self._limit = PAGE
         self.action_refresh()
         self.set_focus(self.query_one("#orders", DataTable))
 
@@ -211,7 +218,7 @@ class OrdersScreen(Screen):
                 f"{name}：数据库连接中断，显示的是上次读取的工单；恢复后按 r 刷新", style="bold red"))
 
         run_db(self, partial(
-            self.services.records.orders, limit=500, viewer=self.operator,
+            self.services.records.orders, limit=self._limit, viewer=self.operator,
             statuses=tuple(st.value for st in statuses)
             if statuses and statuses != SUPERVISED else (),
             overdue_at=now if statuses is None else None, search=search,
@@ -229,8 +236,9 @@ class OrdersScreen(Screen):
         self._paint(keep=shown)
         scope = f"（{self.operator.unit_name}）" if self.operator.unit_name else ""
         found = f"，搜索“{self._search}”" if self._search.strip() else ""
-        self.query_one("#orders-status", Static).update(
-            Text(f"{name}：工单 {len(self._rows)} 件{scope}{found}"))
+        count = f"已显示前 {len(rows)} 件（移到末行显示更多）" \
+            if len(rows) >= self._limit else f"工单 {len(rows)} 件"
+        self.query_one("#orders-status", Static).update(Text(f"{name}：{count}{scope}{found}"))
         self._show_detail()
 
     def _paint(self, selected: int | None = None, keep: str | None = None) -> None:
@@ -268,6 +276,14 @@ class OrdersScreen(Screen):
         return self._rows[row].number if self._rows and row is not None and row < len(self._rows) else None
 
     @on(DataTable.RowHighlighted, "#orders")
+    def _row_highlighted(self) -> None:
+        table = self.query_one("#orders", DataTable)
+        if self._rows and table.cursor_row == len(self._rows) - 1 \
+                and len(self._rows) >= self._limit:
+            self._limit += PAGE  # the next page, the cursor stays where it is
+            self.action_refresh()
+        self._show_detail()
+
     def _show_detail(self) -> None:
         table = self.query_one("#orders", DataTable)
         detail = self.query_one("#order-detail", Static)
