@@ -154,6 +154,26 @@ def build_parser() -> argparse.ArgumentParser:
     notes.add_argument("--json", action="store_true")
     _db_option(notes)
 
+    bench = sub.add_parser("bench", help="容量基准：多座席负载与大数据量查询（在单独的基准数据库上运行）")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="操作", required=True)
+    bl = bench_sub.add_parser(
+        "load", help="N 个模拟座席（各自独立进程、各自登录）按一个班次的业务组合运行 S 秒，"
+                     "输出每秒操作数、各操作 p50/p95/p99 和完整性检查")
+    bl.add_argument("--seats", type=int, default=20, help="模拟座席数（默认20）")
+    bl.add_argument("--seconds", type=float, default=60.0, help="运行秒数（默认60）")
+    bl.add_argument("--pace", type=float, default=6.0,
+                    help="每个座席每秒发起的操作数（默认6，即操作之间的间隔；0 表示不停顿）")
+    bl.add_argument("--seed", type=int, default=12345, help="随机种子")
+    bl.add_argument("--json", action="store_true", help="最后一行输出一个 JSON 对象")
+    _db_option(bl)
+    bv = bench_sub.add_parser(
+        "volume", help="按规则批量生成 N 件历史工单，再计时来电历史、派单和回访队列、超期扫描与月度统计")
+    bv.add_argument("--orders", type=int, default=1_000_000, help="工单总数（默认1000000）")
+    bv.add_argument("--runs", type=int, default=50, help="每项查询的计时次数（默认50）")
+    bv.add_argument("--seed", type=int, default=12345, help="随机种子")
+    bv.add_argument("--json", action="store_true", help="最后一行输出一个 JSON 对象")
+    _db_option(bv)
+
     for name, helptext in (("orders", "工单"), ("calls", "受理记录")):
         p = sub.add_parser(name, help=f"{helptext}查询")
         p_sub = p.add_subparsers(dest=f"{name}_command", metavar="操作", required=True)
@@ -632,6 +652,16 @@ def cmd_user(args) -> int:
         services.close()
 
 
+def cmd_bench(args) -> int:
+    if args.bench_command == "load":
+        from agent_console.perf.load import main as load_main
+
+        return load_main(args)
+    from agent_console.perf.volume import main as volume_main
+
+    return volume_main(args)
+
+
 def run_console(args) -> int:
     """The full-screen console. Its log (tracebacks included) goes to console.log in the user
     log dir; an unexpected exit returns a non-zero status."""
@@ -663,7 +693,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
                 "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise,
-                "intake": cmd_intake, "simulate": cmd_simulate, "calendar": cmd_calendar}
+                "intake": cmd_intake, "simulate": cmd_simulate, "calendar": cmd_calendar,
+                "bench": cmd_bench}
     from agent_console.services.health import is_outage, outage_message
     from agent_console.store.seed import NotADemoDatabase
 
