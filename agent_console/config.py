@@ -39,6 +39,9 @@ class Settings:
     demo: bool = False
     # The seat's local outbox and drafts (user data dir unless AGENT_CONSOLE_STATE says).
     state_dir: Path | None = None
+    # PostgreSQL: where the console LISTENs for other consoles' changes, when its queries go
+    # through a transaction-pooling pgbouncer (which cannot keep a LISTEN): the server itself.
+    listen_url: str | None = None
 
     @property
     def outbox_dir(self) -> Path:
@@ -73,7 +76,7 @@ def load_settings(db: str | None = None, env: dict[str, str] | None = None, *,
     cache_dir = Path(env.get("AGENT_CONSOLE_CACHE") or platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     state_dir = Path(env["AGENT_CONSOLE_STATE"]) if env.get("AGENT_CONSOLE_STATE") else None
     return Settings(db_url=db_url, data_dir=data_dir, cache_dir=cache_dir, demo=demo,
-                    state_dir=state_dir)
+                    state_dir=state_dir, listen_url=env.get("AGENT_CONSOLE_LISTEN_DB") or None)
 
 
 def log_dir(env: dict[str, str] | None = None) -> Path:

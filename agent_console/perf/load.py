@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import random
 import sys
 import tempfile
@@ -325,6 +326,7 @@ def _seat_process(job: dict, barrier) -> None:
         return
     interval = 1.0 / job["pace"] if job["pace"] > 0 else 0.0
     rng = random.Random(job["seed"] + 1)
+    cpu = time.process_time()
     start = time.monotonic()
     end = start + job["seconds"]
     next_at = start + rng.random() * interval  # the seats do not all start in step
@@ -337,6 +339,7 @@ def _seat_process(job: dict, barrier) -> None:
         desk.step()
         next_at = max(next_at + interval, time.monotonic() - interval)
     elapsed = time.monotonic() - start
+    cpu = time.process_time() - cpu
     report = services.outbox.flush()  # what still waits here is delivered before the check
     for command, result in report.delivered:
         tally.intake_keys.append(command.key)
@@ -345,7 +348,7 @@ def _seat_process(job: dict, barrier) -> None:
     waiting, refused = services.outbox.counts()
     services.close()
     out.write_text(json.dumps({**tally.as_dict(), "elapsed": elapsed, "outbox_waiting": waiting,
-                               "outbox_refused": refused, "operator_id": operator.id,
+                               "outbox_refused": refused, "operator_id": operator.id, "cpu_seconds": cpu,
                                "role": operator.role.value}), encoding="utf-8")
 
 
@@ -445,9 +448,13 @@ def run(url: str, seats: int, seconds: float, pace: float, seed: int,
             pass
         since = datetime.now().replace(microsecond=0) - timedelta(seconds=1)
         wall = time.monotonic()
+        server = ServerCpu(url)
         for p in procs:
-            p.join(timeout=seconds + STARTUP_SECONDS)
+            while p.is_alive() and time.monotonic() - wall < seconds + STARTUP_SECONDS:
+                server.sample()
+                p.join(timeout=0.5)
         wall = time.monotonic() - wall
+        server = server.seconds()
         results = []
         for job in jobs:
             path = Path(job["out"])
@@ -472,8 +479,14 @@ def run(url: str, seats: int, seconds: float, pace: float, seed: int,
         integrity = check(services.engine, since, started)
     finally:
         services.close()
+    client_cpu = sum(r["cpu_seconds"] for r in started)
     return {
         "seats": seats, "seconds": round(elapsed, 1), "pace": pace,
+        # where the CPU went, per operation: the seats' processes, and the database server
+        # when it runs on this machine (its processes read from /proc; None otherwise)
+        "cpu_ms_per_op": {"seats": round(client_cpu * 1000 / total, 2) if total else None,
+                          "database": round(server * 1000 / total, 2)
+                          if server is not None and total else None},
         "ops_per_s": round(total / elapsed, 1) if elapsed else 0.0,
         "operations": {name: {**figures(values).as_dict(),
                               **{k: v for k, v in outcomes[name].items() if k != "ok"}}
@@ -482,6 +495,57 @@ def run(url: str, seats: int, seconds: float, pace: float, seed: int,
         "integrity": integrity,
         "wall_seconds": round(wall, 1),
     }
+
+
+class ServerCpu:
+    """CPU seconds the PostgreSQL server of ``url`` spends during the run, when it runs on this
+    machine: its postmaster (listening on the URL's port) and every process it started, read
+    from /proc now and then (a backend that ends keeps what was last read of it)."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        local = parsed.get_backend_name() == "postgresql" \
+            and parsed.host in ("127.0.0.1", "localhost") and Path("/proc").is_dir()
+        self._port = str(parsed.port or 5432) if local else None
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self.available = local and bool(self._read())
+        if self.available:
+            self._first = dict(self._last)
+
+    def _read(self) -> dict[int, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        procs: dict[int, tuple[int, float]] = {}
+        master = None
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                if not stat[stat.index("(") + 1:stat.rindex(")")].startswith("postgres"):
+                    continue
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue  # gone meanwhile
+            fields = stat[stat.rindex(")") + 2:].split()
+            procs[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+            if b"-p" in argv[:-1] and argv[argv.index(b"-p") + 1].decode() == self._port:
+                master = int(entry.name)
+        seen = {pid: cpu for pid, (parent, cpu) in procs.items()
+                if master is not None and master in (pid, parent)}
+        self._last.update(seen)
+        return seen
+
+    def sample(self) -> None:
+        if self.available:
+            self._read()
+
+    def seconds(self) -> float | None:
+        if not self.available:
+            return None
+        return sum(cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items())
 
 
 def _report(result: dict, say=print) -> None:
@@ -495,6 +559,10 @@ def _report(result: dict, say=print) -> None:
                          if k not in ("count", "p50_ms", "p95_ms", "p99_ms"))
         say(f"{name:<22}{o['count']:>7}{o['p50_ms']:>9.1f}{o['p95_ms']:>9.1f}{o['p99_ms']:>9.1f}"
             f"  {other}")
+    cpu = result["cpu_ms_per_op"]
+    if cpu["seats"] is not None:
+        db = f"，数据库服务器 {cpu['database']} ms" if cpu["database"] is not None else ""
+        say(f"每次操作的 CPU：座席进程 {cpu['seats']} ms{db}")
     for failure in result["failures"]:
         say(f"  错误：{failure}")
     integrity = result["integrity"]

@@ -60,7 +60,7 @@ class Services:
         """Hear every committed change to orders, transfers and online submissions (NOTIFY
         on PostgreSQL, the file's data_version on SQLite), in a thread of its own, until
         ``close()``. None when the database cannot say (in-memory SQLite)."""
-        feed = change_feed(self.engine, on_change)
+        feed = change_feed(self.engine, on_change, self.settings.listen_url)
         if feed is not None:
             self.feeds.append(feed.start())
         return feed

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm.base import NO_VALUE
 
 from agent_console.store.models import ExpertTransfer, OnlineSubmission, WorkOrder
@@ -188,9 +189,11 @@ class SqlitePoller(ChangeFeed):
             conn.close()
 
 
-def change_feed(engine: Engine, on_change: Callable[[Change], None]) -> ChangeFeed | None:
-    """The feed for this database, not started; None for an in-memory SQLite database."""
-    url = engine.url
+def change_feed(engine: Engine, on_change: Callable[[Change], None],
+                listen_url: str | None = None) -> ChangeFeed | None:
+    """The feed for this database, not started; None for an in-memory SQLite database.
+    ``listen_url``: the PostgreSQL server to LISTEN on when the engine's URL is a pooler."""
+    url = make_url(listen_url) if listen_url else engine.url
     if url.get_backend_name() == "postgresql":
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         return PgListener(dsn, on_change)

@@ -140,3 +140,24 @@ def test_payloads():
     assert parse("*").concerns(TRANSFERS, 7)
     assert parse("orders").concerns(ORDERS, 7)  # unknown units: anyone may need it
     assert parse("orders:x,,4") == Change(ORDERS, frozenset({4}))
+
+
+def test_the_listen_connection_may_bypass_a_pooler(tmp_path):
+    """Queries through a transaction-pooling pgbouncer, LISTEN straight to the server
+    (AGENT_CONSOLE_LISTEN_DB): a pooler cannot keep a LISTEN across transactions."""
+    from agent_console.config import load_settings
+    from agent_console.store.engine import make_engine
+    from agent_console.store.notify import PgListener, SqlitePoller, change_feed
+
+    pooled = "postgresql+psycopg://console@pgbouncer.local:6432/hotline"
+    direct = "postgresql+psycopg://console@db.local:5432/hotline"
+    settings = load_settings(pooled, env={"AGENT_CONSOLE_LISTEN_DB": direct})
+    assert settings.listen_url == direct
+    engine = make_engine(pooled)
+    feed = change_feed(engine, lambda _c: None, settings.listen_url)
+    assert isinstance(feed, PgListener) and feed._dsn == "postgresql://console@db.local:5432/hotline"
+    assert change_feed(engine, lambda _c: None)._dsn.startswith("postgresql://console@pgbouncer")
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert isinstance(change_feed(sqlite, lambda _c: None), SqlitePoller)
+    engine.dispose()
+    sqlite.dispose()
