@@ -17,6 +17,7 @@ import os
 import random
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import Counter, defaultdict
@@ -444,8 +445,8 @@ def run(url: str, seats: int, seconds: float, pace: float, seed: int,
             p.start()
         try:
             barrier.wait(timeout=STARTUP_SECONDS)
-        except Exception:  # noqa: BLE001 - reported from the processes' files below
-            pass
+        except threading.BrokenBarrierError:
+            say("有座席进程未能启动，本次运行取消")  # its file says why (below)
         since = datetime.now().replace(microsecond=0) - timedelta(seconds=1)
         wall = time.monotonic()
         server = ServerCpu(url)

@@ -17,7 +17,7 @@ from tests.services.test_orders import act, order  # noqa: F401 - the fixture
 
 
 @pytest.fixture
-def signed(services, order):
+def signed(services, order):  # noqa: F811 - the imported fixture
     liaison = services.accounts.authenticate("5001", "demo")
     act(services, liaison, order, Action.SIGN)
     return order, liaison
