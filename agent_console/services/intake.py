@@ -97,6 +97,9 @@ class IntakeService:
         phone = normalise_phone(raw_phone).number
         if phone is None:
             return None
+        # reference data first: the catalog reads on a connection of its own, which must not
+        # wait behind this session's (SQLite takes its write lock at BEGIN)
+        units = {uid: u.name for uid, u in self._catalog.units().items()}
         with self._factory() as s:
             caller = s.scalar(select(Caller).where(Caller.phone == phone))
             if caller is None:
@@ -107,7 +110,6 @@ class IntakeService:
             ).all()
             orders = {o.intake_id: o for o in s.scalars(
                 select(WorkOrder).where(WorkOrder.caller_id == caller.id))}
-            units = {u.id: u.name for u in s.scalars(select(Unit))}
             entries = tuple(
                 HistoryEntry(r.id, r.started_at, r.outcome, r.request_type, r.content,
                              orders[r.id].number if r.id in orders else None,
@@ -143,8 +145,11 @@ class IntakeService:
             return self._find_repeat(s, phone, content, category_id, now)
 
     def _find_repeat(self, s: Session, phone: str, content: str, category_id: int | None,
-                     now: datetime) -> RepeatNotice | None:
-        caller = s.scalar(select(Caller).where(Caller.phone == phone))
+                     now: datetime, caller: Caller | None = None) -> RepeatNotice | None:
+        """``caller``: the number's row when the caller already has it (the outcome's own
+        transaction), saving the read."""
+        if caller is None:
+            caller = s.scalar(select(Caller).where(Caller.phone == phone))
         if caller is None:
             return None
         rows = s.scalars(
@@ -204,7 +209,7 @@ class IntakeService:
         now = self._clock.now()
         caller = self._caller(s, phone, "" if phone == WITHHELD else draft.caller_name.strip(),
                               now)
-        repeat = (self._find_repeat(s, phone, draft.content, draft.category_id, now)
+        repeat = (self._find_repeat(s, phone, draft.content, draft.category_id, now, caller)
                   if phone != WITHHELD else None)
         triage = self._reference.triage.classify(draft.content)
         record = IntakeRecord(

@@ -47,6 +47,10 @@ class RecordsService:
         number, the caller's number or the content; ``supervised`` keeps open orders under
         supervision (Art. 19), most overdue first."""
         limit = max(1, min(limit, MAX_LIMIT))
+        # reference data first: the catalog reads on a connection of its own, which must not
+        # wait behind this session's (SQLite takes its write lock at BEGIN)
+        units = {uid: u.name for uid, u in self._catalog.units().items()}
+        cats = {cid: c.path for cid, c in self._catalog.categories().items()}
         with self._factory() as s:
             # plain columns (the caller's number and the creating seat joined in), not
             # entities: a queue refresh is the console's most frequent read
@@ -96,8 +100,6 @@ class RecordsService:
                         select(OrderCoHandler.order_id, OrderCoHandler.unit_id)
                         .where(OrderCoHandler.order_id.in_([o.id for o in orders]))):
                     co_handlers.setdefault(order_id, []).append(unit_id)
-            units = {uid: u.name for uid, u in self._catalog.units().items()}
-            cats = {cid: c.path for cid, c in self._catalog.categories().items()}
             return [OrderRow(
                 number=o.number, status=o.status, lead_unit=units.get(o.lead_unit_id, ""),
                 co_handlers=tuple(units.get(u, "") for u in co_handlers.get(o.id, ())),
