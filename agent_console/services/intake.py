@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
@@ -65,10 +63,9 @@ from agent_console.store.models import (
     Unit,
     WorkOrder,
 )
-from agent_console.store.upsert import dialect_insert, is_retryable
+from agent_console.store.upsert import dialect_insert, retried
 
 OWN_ANSWER_MAX = 2000
-TX_ATTEMPTS = 4  # a deadlock victim or a serialisation failure is tried again this often
 WITHHELD = ""  # the caller row of calls whose number was not shown
 CALL_END_TEXT = {Outcome.HUNG_UP: "（来电挂断，未能受理）", Outcome.INVALID: "（无效来电）"}
 HISTORY_LIMIT = 20
@@ -254,14 +251,7 @@ class IntakeService:
         not serialise it (nothing of it was kept). An outcome already recorded under ``key``
         (the seat's outbox delivering again after an outage or a crash) is returned as it was,
         not recorded twice."""
-        for attempt in range(1, TX_ATTEMPTS + 1):
-            try:
-                return self._once_try(key, body)
-            except DBAPIError as exc:
-                if attempt == TX_ATTEMPTS or not is_retryable(exc):
-                    raise
-                time.sleep(random.uniform(0.01, 0.05) * attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retried(lambda: self._once_try(key, body))
 
     def _once_try(self, key: str | None,
                   body: Callable[[Session], IntakeResult]) -> IntakeResult:

@@ -63,6 +63,7 @@ from agent_console.store.models import (
     Unit,
     WorkOrder,
 )
+from agent_console.store.upsert import retried
 
 # Art. 18(1): who reaches the caller: the handling units on the order (lead and co-handlers,
 # ``may_view``) and the centre's dispatch, callback and supervision desks; not the seats.
@@ -274,7 +275,12 @@ class OrderService:
     def execute(self, actor: OperatorInfo, number: str, command: Command,
                 expected_version: int | None, *, view: bool = True) -> OrderView | None:
         """Load, decide, save. ``expected_version`` is the version the actor was looking at
-        (``None`` for notes, which change no field of the order)."""
+        (``None`` for notes, which change no field of the order). A deadlock victim or a
+        serialisation failure is run again (``retried``)."""
+        return retried(lambda: self._execute(actor, number, command, expected_version, view))
+
+    def _execute(self, actor: OperatorInfo, number: str, command: Command,
+                 expected_version: int | None, view: bool) -> OrderView | None:
         try:
             with self._factory.begin() as s:
                 # locked: a note (no version to compare) is decided on the status as it is

@@ -72,3 +72,30 @@ def test_other_database_errors_are_not_run_again(services, agent, monkeypatch):
     with pytest.raises(OperationalError):
         services.intake.answer_online(agent, draft(), services.clock.now(), None, "已解答：按规定办理")
     assert calls == [1]
+
+
+def test_an_order_action_chosen_as_deadlock_victim_is_run_again(services, agent, monkeypatch):
+    from agent_console.domain.workflow import Action
+    from agent_console.store import orders as order_store
+    from agent_console.store.models import OrderEvent
+    from tests.ui.helpers import make_order
+
+    number = make_order(services, agent)
+    liaison = services.accounts.authenticate("5001", "demo")
+    real = order_store.save
+    failures = iter([db_error("40001"), db_error("40P01")])
+
+    def flaky(*args, **kwargs):
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(order_store, "save", flaky)
+    _, version = services.orders.status_of(number)
+    view = services.orders.act(liaison, number, Action.SIGN, version)
+    assert view.status == "办理中"
+    with make_session_factory(services.engine)() as s:
+        signs = s.scalar(select(func.count()).select_from(OrderEvent)
+                         .where(OrderEvent.action == "sign"))
+    assert signs == 1
