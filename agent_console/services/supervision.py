@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import and_, case, func, select, text, true, tuple_
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console.domain.clock import Clock
@@ -27,7 +27,8 @@ from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied
 from agent_console.services.orders import OrderService, system_actor
 from agent_console.store.models import (
-    OPEN_STATUS_SQL,
+    HELD_STATUS_SQL,
+    UNSIGNED_SQL,
     KbArticle,
     KbNotice,
     Operator,
@@ -105,45 +106,26 @@ class SupervisionService:
             raise PermissionDenied("只有督办员可以执行督办扫描")
         now = self._clock.now()
         scanned = raised = busy = 0
-        last_id = 0
-        # The tier an order deserves, computed in SQL, so the steady state reads almost nothing.
-        deserved = case(
-            (WorkOrder.due_at < now - TIERS[2], 3),
-            (WorkOrder.due_at < now - TIERS[1], 2),
-            else_=1,
-        )
-        while True:
-            with self._factory() as s:
-                rows = s.execute(
-                    select(WorkOrder.id, WorkOrder.due_at, WorkOrder.sign_by, WorkOrder.status,
-                           WorkOrder.supervision_level)
-                    .where(text(OPEN_STATUS_SQL),
-                           WorkOrder.status != OrderStatus.AWAITING_DISPATCH.value,
-                           WorkOrder.due_at < now, WorkOrder.id > last_id,
-                           WorkOrder.supervision_level < deserved)
-                    .order_by(WorkOrder.id).limit(SCAN_BATCH)
-                ).all()
-            if not rows:
-                break
-            last_id = rows[-1].id
-            scanned += len(rows)
-            r, b = self._raise_batch([r.id for r in rows], now, actor)
-            raised, busy = raised + r, busy + b
-        last_id = 0
-        while True:  # Art. 19(1): not signed for by the sign-for deadline
-            with self._factory() as s:
-                ids = list(s.scalars(
-                    select(WorkOrder.id)
-                    .where(WorkOrder.status == OrderStatus.AWAITING_SIGN.value,
-                           WorkOrder.sign_by < now, WorkOrder.supervision_level == 0,
-                           WorkOrder.id > last_id)
-                    .order_by(WorkOrder.id).limit(SCAN_BATCH)))
-            if not ids:
-                break
-            last_id = ids[-1]
-            scanned += len(ids)
-            r, b = self._raise_batch(ids, now, actor)
-            raised, busy = raised + r, busy + b
+        # Behind on its tier: held by a unit at level i while TIERS[i] or more past the
+        # deadline. Each level is one range of ix_order_held_level_due that holds exactly those
+        # orders, so a scan with nothing to raise reads nothing, however many are overdue.
+        ranges = [(and_(text(HELD_STATUS_SQL), WorkOrder.supervision_level == level,
+                        WorkOrder.due_at < now - tier), WorkOrder.due_at)
+                  for level, tier in enumerate(TIERS)]
+        # Art. 19(1): not signed for by the sign-for deadline (ix_order_unsigned_sign)
+        ranges.append((and_(text(UNSIGNED_SQL), WorkOrder.sign_by < now), WorkOrder.sign_by))
+        for behind, key in ranges:
+            after = true()
+            while True:
+                with self._factory() as s:
+                    rows = s.execute(select(key, WorkOrder.id).where(behind, after)
+                                     .order_by(key, WorkOrder.id).limit(SCAN_BATCH)).all()
+                if not rows:
+                    break
+                after = tuple_(key, WorkOrder.id) > tuple_(*rows[-1])
+                scanned += len(rows)
+                r, b = self._raise_batch([r.id for r in rows], now, actor)
+                raised, busy = raised + r, busy + b
         return ScanReport(scanned, raised, busy, self._raise_kb(now, actor))
 
     def _raise_kb(self, now: datetime, actor: OperatorInfo | None) -> int:
@@ -190,17 +172,22 @@ class SupervisionService:
             return raised, busy
 
     def _raise(self, ids: list[int], now: datetime, actor: OperatorInfo | None) -> int:
-        """Each order through the rules: the level it deserves now (``supervision_due``)."""
+        """Each order through the rules: the level it deserves now (``supervision_due``).
+        The batch's co-handlers come in one query and its changes go out in one flush at
+        the end (a flush per order, set off by the next order's reads, cost 12 ms an order)."""
         done = 0
         with self._factory.begin() as s:
             signer = actor or self._system_actor(s)
-            for order in s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))):
-                command = supervision_due(state_of(order), now)
-                if command is None:
-                    continue
-                if not isinstance(self._orders.decide_and_save(s, order, command, signer),
-                                  Refusal):
-                    done += 1
+            orders = s.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))
+                               .options(selectinload(WorkOrder.co_handlers))).all()
+            with s.no_autoflush:
+                for order in orders:
+                    command = supervision_due(state_of(order), now)
+                    if command is None:
+                        continue
+                    if not isinstance(self._orders.decide_and_save(s, order, command, signer),
+                                      Refusal):
+                        done += 1
             s.flush()
         return done
 

@@ -20,12 +20,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus
+from agent_console.domain.workflow import UNIT_HOLDS
 
 # The open statuses in the enum's order: the same text as the partial indexes' WHERE clause in
 # migrations 0006 and 0007 (SQLite uses a partial index only for a query with that clause).
 OPEN_STATUSES = tuple(s.value for s in OrderStatus if s in OPEN_ORDER_STATUSES)
 OPEN_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 SUPERVISED_SQL = f"supervision_level > 0 AND {OPEN_STATUS_SQL}"  # open orders under supervision
+# The overdue scan's orders (Art. 19), the text of migration 0011's partial indexes: open ones a
+# unit holds (past the dispatch desk), and those unsigned and not yet raised.
+HELD_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNIT_HOLDS))
+UNSIGNED_SQL = f"status = '{OrderStatus.AWAITING_SIGN.value}' AND supervision_level = 0"
 
 
 class Base(DeclarativeBase):
@@ -182,9 +187,15 @@ class WorkOrder(Base):
         Index("ix_order_status_sign", "status", "sign_by"),
         Index("ix_order_supervised_due", "due_at",
               sqlite_where=text(SUPERVISED_SQL), postgresql_where=text(SUPERVISED_SQL)),
-        # Overdue lists and the supervision scan read only open orders, oldest deadline first.
+        # Overdue lists read only open orders, oldest deadline first.
         Index("ix_order_open_due", "due_at",
               sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),
+        # The supervision scan: per level, the orders whose deadline lies far enough back for
+        # the next tier; and the unsigned ones by sign-for deadline. Exactly what it raises.
+        Index("ix_order_held_level_due", "supervision_level", "due_at", "id",
+              sqlite_where=text(HELD_STATUS_SQL), postgresql_where=text(HELD_STATUS_SQL)),
+        Index("ix_order_unsigned_sign", "sign_by", "id",
+              sqlite_where=text(UNSIGNED_SQL), postgresql_where=text(UNSIGNED_SQL)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
