@@ -8,7 +8,23 @@ SIZE = (160, 45)
 
 
 def make_app(services, **kwargs) -> ConsoleApp:
-    return ConsoleApp(services, keymap=kwargs.pop("keymap", {}), **kwargs)
+    """The console, recording every toast it shows (``said``): a toast leaves the screen after
+    its timeout, which a loaded CI machine can pass before the test looks."""
+    app = ConsoleApp(services, keymap=kwargs.pop("keymap", {}), **kwargs)
+    app.said = []
+    shown = app.notify
+
+    def notify(message: str, **options) -> None:
+        app.said.append(str(message))
+        shown(message, **options)
+
+    app.notify = notify
+    return app
+
+
+def said(app) -> str:
+    """Every toast this app has shown, in order."""
+    return " ".join(app.said)
 
 
 async def settle(pilot, delay: float = 0.0) -> None:

@@ -45,7 +45,7 @@ async def test_a_bug_in_showing_a_result_is_logged_and_the_console_goes_on(servi
             run_db(app.screen, lambda: 1, done=lambda _r: 1 / 0)
             await settle(pilot)
             assert app.is_running
-            assert "发生内部错误" in " ".join(str(n.message) for n in app._notifications)
+            assert "发生内部错误" in " ".join(app.said)
     logging.shutdown()
     assert "ZeroDivisionError" in log_path.read_text(encoding="utf-8")
 

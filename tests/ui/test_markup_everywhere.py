@@ -128,7 +128,7 @@ def prompts(widget: OptionList) -> list[str]:
 
 
 def notices(app) -> str:
-    return " ".join(str(n.message) for n in app._notifications)
+    return " ".join(app.said)
 
 
 def select_label(select: Select) -> str:

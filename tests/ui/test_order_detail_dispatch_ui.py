@@ -70,7 +70,7 @@ def mingren_liaison(services):
 
 
 def notices(app) -> str:
-    return " ".join(str(n.message) for n in app._notifications)
+    return " ".join(app.said)
 
 
 def dialog_error(app) -> str:

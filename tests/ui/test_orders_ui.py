@@ -120,7 +120,7 @@ async def test_stale_screen_gets_the_fresh_state(services, agent):
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert "已被他人处理" in " ".join(str(n.message) for n in app._notifications)
+        assert "已被他人处理" in " ".join(app.said)
         assert app.screen.current.status == OrderStatus.IN_PROGRESS
         assert len(services.orders.show(number).events) == 2  # no duplicate event
 

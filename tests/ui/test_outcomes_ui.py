@@ -284,7 +284,7 @@ async def test_f12_takes_an_online_submission_into_the_form(services, tmp_path):
         assert services.online.pending_count() == 0
         await pilot.press("f12")
         await settle(pilot)
-        assert "队列为空" in " ".join(str(n.message) for n in app._notifications)
+        assert "队列为空" in " ".join(app.said)
 
 
 async def test_notifications_never_parse_markup(services):

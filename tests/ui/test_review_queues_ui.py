@@ -32,7 +32,7 @@ RETURN_REASON = "该小区由科尔沁区自管供热站供热，不属本公司
 
 # ---------------------------------------------------------------------- helpers
 def notices(app) -> str:
-    return " ".join(str(n.message) for n in app._notifications)
+    return " ".join(app.said)
 
 
 def timeline(app) -> list[str]:
