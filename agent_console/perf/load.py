@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import traceback
+from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -96,7 +97,7 @@ class Tally:
 
 
 # ---------------------------------------------------------------------- the desks
-class Desk:
+class Desk(ABC):
     """One operator at one console: ``step()`` does the next thing the desk would do."""
 
     def __init__(self, services, operator, plan: dict, rng: random.Random, tally: Tally) -> None:
@@ -129,8 +130,9 @@ class Desk:
     def pick(self, rows: list):
         return self.rng.choice(rows[:PICK_FROM]).number if rows else None
 
-    def step(self) -> None:  # pragma: no cover - every desk has its own
-        raise NotImplementedError
+    @abstractmethod
+    def step(self) -> None:
+        """One operation of this desk's (timed into the tally)."""
 
 
 class SeatDesk(Desk):

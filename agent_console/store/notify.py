@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,7 +104,7 @@ def notify(engine: Engine, topic: str, ids=()) -> None:
         _notify(conn, _payload(topic, ids))
 
 
-class ChangeFeed:
+class ChangeFeed(ABC):
     """Calls ``on_change(Change)`` from a thread of its own until ``stop()``."""
 
     def __init__(self, on_change: Callable[[Change], None]) -> None:
@@ -128,8 +129,9 @@ class ChangeFeed:
         except Exception:  # a closed app, a screen gone: the feed outlives both
             log.exception("change feed: handler failed")
 
-    def _run(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _run(self) -> None:
+        """The thread's loop: watch the database and ``_emit`` what it says."""
 
 
 class PgListener(ChangeFeed):
