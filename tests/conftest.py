@@ -139,3 +139,11 @@ def agent(services: Services):
 @pytest.fixture
 def expert(services: Services):
     return services.accounts.authenticate("2001", "demo")
+
+
+@pytest.fixture
+def other_console(settings, clock):
+    """A second console on the same database (its own engine, connections and feeds)."""
+    svc = open_services(settings, clock, prepare=False)
+    yield svc
+    svc.close()

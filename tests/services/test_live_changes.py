@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from agent_console.domain.workflow import Action
-from agent_console.services.container import open_services
 from agent_console.store.engine import make_session_factory
 from agent_console.store.models import WorkOrder
 from agent_console.store.notify import ANY, ONLINE, ORDERS, TRANSFERS, Change, parse
@@ -21,11 +20,8 @@ WITHIN = 2.0
 
 
 @pytest.fixture
-def second(settings, clock):
-    """Another console on the same database."""
-    svc = open_services(settings, clock, prepare=False)
-    yield svc
-    svc.close()
+def second(other_console):
+    return other_console
 
 
 def listen(services) -> queue.Queue[Change]:

@@ -10,7 +10,6 @@ import pytest
 from textual.widgets import DataTable
 
 from agent_console.domain.workflow import Action
-from agent_console.services.container import open_services
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from agent_console.ui.screens.orders import OrdersScreen
 from tests.conftest import FROZEN_AT
@@ -21,11 +20,8 @@ WITHIN = 2.0
 
 
 @pytest.fixture
-def other(settings, clock):
-    """A second console on the same database (its own engine and connections)."""
-    svc = open_services(settings, clock, prepare=False)
-    yield svc
-    svc.close()
+def other(other_console):
+    return other_console
 
 
 async def shows_within(pilot, condition, seconds: float = WITHIN) -> float:
