@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,9 +16,18 @@ from agent_console.config import Settings, seed_data_dir
 from agent_console.domain.clock import FrozenClock
 from agent_console.services.container import Services, open_services
 
+
+def _scratch_dir(variable: str, prefix: str) -> None:
+    """Point `variable` at a directory of this test process, removed when the process ends."""
+    if variable not in os.environ:
+        path = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        os.environ[variable] = path
+
+
 # The console's log and local outbox never land in the real user directories during tests.
-os.environ.setdefault("AGENT_CONSOLE_LOG_DIR", tempfile.mkdtemp(prefix="agent-console-test-log-"))
-os.environ.setdefault("AGENT_CONSOLE_STATE", tempfile.mkdtemp(prefix="agent-console-test-state-"))
+_scratch_dir("AGENT_CONSOLE_LOG_DIR", "agent-console-test-log-")
+_scratch_dir("AGENT_CONSOLE_STATE", "agent-console-test-state-")
 
 # Fixtures of their own modules: a blank (production) database, and real outages.
 pytest_plugins = ["tests.blank_db", "tests.outage"]
