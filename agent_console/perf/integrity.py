@@ -19,6 +19,7 @@ from agent_console.domain.enums import Role
 from agent_console.domain.workflow import Action
 from agent_console.store.models import (
     IntakeRecord,
+    OrderCoHandler,
     OrderCounter,
     OrderEvent,
     OrderNote,
@@ -47,12 +48,26 @@ def check(bind: Engine | Connection, since: datetime, seats: list[dict]) -> dict
         numbers = _numbers(s, since)
         events = _events(s, since)
         acks = _acknowledged(s, since, seats)
+        copies = _copies(s)
     outbox = {"outbox_waiting": sum(r["outbox_waiting"] for r in seats),
               "outbox_refused": sum(r["outbox_refused"] for r in seats)}
     ok = (not numbers["number_problems"] and not events["event_problems"]
           and not outbox["outbox_waiting"] and not outbox["outbox_refused"]
-          and not acks["missing"] and not acks["duplicated"] and not acks["unacknowledged"])
-    return {"ok": ok, **numbers, **events, **outbox, **acks}
+          and not acks["missing"] and not acks["duplicated"] and not acks["unacknowledged"]
+          and not copies["co_handler_copy_problems"])
+    return {"ok": ok, **numbers, **events, **outbox, **acks, **copies}
+
+
+def _copies(s) -> dict:
+    """Every co-handler row's copy of its order (what the unit queues read) equals the order."""
+    ch = OrderCoHandler
+    wrong = s.scalar(select(func.count()).select_from(ch)
+                     .join(WorkOrder, WorkOrder.id == ch.order_id)
+                     .where((ch.order_status != WorkOrder.status)
+                            | (ch.order_due_at != WorkOrder.due_at)
+                            | (ch.order_level != WorkOrder.supervision_level)
+                            | (ch.order_created_at != WorkOrder.created_at)))
+    return {"co_handler_copy_problems": wrong}
 
 
 def _numbers(s, since: datetime) -> dict:

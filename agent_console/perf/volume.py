@@ -222,7 +222,9 @@ TABLES = (
         "confidential:bool immediate_dispatch:bool status:varchar sign_by:timestamp "
         "due_at:timestamp created_at:timestamp created_by_id:int4 supervision_level:int4 "
         "reopen_count:int4 requested_due_at:timestamp satisfaction:varchar version:int4")),
-    _Table("order_co_handlers", _columns("order_id:int4 unit_id:int4")),
+    _Table("order_co_handlers", _columns("order_id:int4 unit_id:int4 order_created_at:timestamp "
+                                         "order_status:varchar order_due_at:timestamp "
+                                         "order_level:int4")),
     _Table("order_events", _columns(
         "order_id:int4 at:timestamp actor_id:int4 action:varchar from_status:varchar "
         "to_status:varchar reason:text")),
@@ -795,12 +797,13 @@ class _Filler:
             intake_id, caller_id, seat, Channel.PHONE.value, request_type, urgency, content,
             region, "", name_of(caller), confidential, topic.category_id, Outcome.WORK_ORDER.value,
             topic.article_id, "", immediate, started, t0))
+        level = raises[-1][2] if raises else 0
         rows["work_orders"].append((
             order_id, number, intake_id, caller_id, lead, topic.category_id, request_type, urgency,
             region, content, confidential, immediate, held, sign_by, due, t0, seat,
-            raises[-1][2] if raises else 0, 0, requested, satisfaction, 1 + changes))
+            level, 0, requested, satisfaction, 1 + changes))
         if co is not None:
-            rows["order_co_handlers"].append((order_id, co))
+            rows["order_co_handlers"].append((order_id, co, t0, held, due, level))
 
 
 # ---------------------------------------------------------------------------- the fill

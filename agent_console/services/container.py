@@ -25,7 +25,7 @@ from agent_console.services.supervision import SupervisionService
 from agent_console.services.records import RecordsService
 from agent_console.services.reference import Reference, load_reference
 from agent_console.store import migrate
-from agent_console.store.engine import make_engine, make_session_factory
+from agent_console.store.engine import make_engine, make_read_factory, make_session_factory
 from agent_console.store.models import AppMeta
 from agent_console.store.notify import Change, ChangeFeed, change_feed
 from agent_console.store.outbox import Outbox, outbox_path
@@ -122,12 +122,13 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         engine.dispose()
         raise RuntimeError("数据库尚未初始化，请先运行 agent-console db upgrade 和 agent-console seed")
     factory = make_session_factory(engine)
+    reads = make_read_factory(engine)
     reference = load_reference(settings.data_dir)
     catalog = CatalogService(factory)
     calendar = CalendarService(factory, clock)
     dispatch = DispatchService(catalog, reference, calendar)
-    orders = OrderService(factory, clock, reference, calendar)
-    intake = IntakeService(factory, clock, catalog, dispatch, reference, orders)
+    orders = OrderService(factory, clock, reference, calendar, reads)
+    intake = IntakeService(factory, clock, catalog, dispatch, reference, orders, reads)
     health = DbHealth(clock)
     return Services(
         settings=settings,
@@ -138,7 +139,7 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         catalog=catalog,
         dispatch=dispatch,
         intake=intake,
-        records=RecordsService(factory, catalog),
+        records=RecordsService(reads, catalog),
         expert=ExpertService(factory, clock),
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
         orders=orders,

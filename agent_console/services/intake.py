@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import (
-    OPEN_ORDER_STATUSES,
     EmergencyService,
     Outcome,
     Role,
@@ -51,6 +64,7 @@ from agent_console.services.errors import (
 from agent_console.services.orders import OrderService
 from agent_console.services.reference import Reference
 from agent_console.store.models import (
+    OPEN_STATUS_SQL,
     CallDraft,
     Caller,
     CallerWarning,
@@ -78,10 +92,40 @@ class SavedDraft:
     updated_at: datetime | None = None
 
 
+@cache
+def _history_statement():
+    """A caller's latest calls and open orders in one statement (rows told apart by
+    ``kind``), each part off its own index: ix_intake_caller_started with the orders by
+    ix_order_intake, and ix_order_caller_open, newest first. Built once (building it costs
+    more than running it); the caller is the ``caller_id`` parameter."""
+    caller_id = bindparam("caller_id")
+    calls = select(
+        literal("call").label("kind"), IntakeRecord.id.label("intake_id"),
+        IntakeRecord.started_at.label("at"), IntakeRecord.outcome, IntakeRecord.request_type,
+        IntakeRecord.content, WorkOrder.number, WorkOrder.status,
+        cast(null(), Integer).label("lead"), cast(null(), DateTime).label("due_at")) \
+        .outerjoin(WorkOrder, WorkOrder.intake_id == IntakeRecord.id) \
+        .where(IntakeRecord.caller_id == caller_id) \
+        .order_by(IntakeRecord.started_at.desc(), IntakeRecord.id.desc()).limit(HISTORY_LIMIT)
+    orders = select(
+        literal("order").label("kind"), cast(null(), Integer).label("intake_id"),
+        WorkOrder.created_at.label("at"), cast(null(), String).label("outcome"),
+        cast(null(), String).label("request_type"), cast(null(), Text).label("content"),
+        WorkOrder.number, WorkOrder.status, WorkOrder.lead_unit_id.label("lead"),
+        WorkOrder.due_at) \
+        .where(WorkOrder.caller_id == caller_id, text(OPEN_STATUS_SQL))
+    # each part a subquery of its own: SQLite takes ORDER BY … LIMIT in a compound
+    # select's members only so
+    both = union_all(select(calls.subquery()), select(orders.subquery())).subquery()
+    return select(both).order_by(both.c.kind, both.c.at.desc())
+
+
 class IntakeService:
     def __init__(self, factory: sessionmaker[Session], clock: Clock, catalog: CatalogService,
-                 dispatch: DispatchService, reference: Reference, orders: OrderService) -> None:
+                 dispatch: DispatchService, reference: Reference, orders: OrderService,
+                 reads: sessionmaker[Session] | None = None) -> None:
         self._factory = factory
+        self._reads = reads or factory  # sessions that only read (store.engine.make_read_factory)
         self._orders = orders
         self._clock = clock
         self._catalog = catalog
@@ -97,33 +141,29 @@ class IntakeService:
         # reference data first: the catalog reads on a connection of its own, which must not
         # wait behind this session's (SQLite takes its write lock at BEGIN)
         units = {uid: u.name for uid, u in self._catalog.units().items()}
-        with self._factory() as s:
-            caller = s.scalar(select(Caller).where(Caller.phone == phone))
-            if caller is None:
+        with self._reads() as s:
+            # two statements of plain columns (a seat asks this on every ring): the number with
+            # its warnings; then its latest calls (with their order) and its open orders
+            found = s.execute(
+                select(Caller.id, Caller.name, CallerWarning.at, CallerWarning.code)
+                .outerjoin(CallerWarning, CallerWarning.caller_id == Caller.id)
+                .where(Caller.phone == phone)
+                .order_by(CallerWarning.at.desc(), CallerWarning.id.desc())).all()
+            if not found:
                 return CallerHistory(phone=phone, name="", known=False)
-            records = s.scalars(
-                select(IntakeRecord).where(IntakeRecord.caller_id == caller.id)
-                .order_by(IntakeRecord.started_at.desc(), IntakeRecord.id.desc()).limit(HISTORY_LIMIT)
-            ).all()
-            orders = {o.intake_id: o for o in s.scalars(
-                select(WorkOrder).where(WorkOrder.caller_id == caller.id))}
-            entries = tuple(
-                HistoryEntry(r.id, r.started_at, r.outcome, r.request_type, r.content,
-                             orders[r.id].number if r.id in orders else None,
-                             orders[r.id].status if r.id in orders else None)
-                for r in records
-            )
-            open_orders = tuple(
-                OpenOrder(o.number, o.status, units.get(o.lead_unit_id, ""), o.due_at)
-                for o in sorted(orders.values(), key=lambda o: o.created_at, reverse=True)
-                if o.status in OPEN_ORDER_STATUSES
-            )
-            warns = tuple(
-                WarningEntry(w.at, w.code, self._warning_title(w.code))
-                for w in s.scalars(select(CallerWarning).where(CallerWarning.caller_id == caller.id)
-                                   .order_by(CallerWarning.at.desc()))
-            )
-            return CallerHistory(phone, caller.name, True, entries, open_orders, warns)
+            caller_id, name = found[0][0], found[0][1]
+            warns = tuple(WarningEntry(at, code, self._warning_title(code))
+                          for _id, _name, at, code in found if code is not None)
+            entries, open_orders = [], []
+            for kind, intake_id, at, outcome, request_type, content, number, status, lead, \
+                    due_at in s.execute(_history_statement(), {"caller_id": caller_id}):
+                if kind == "call":
+                    entries.append(HistoryEntry(intake_id, at, outcome, request_type, content,
+                                                number, status))
+                else:
+                    open_orders.append(OpenOrder(number, status, units.get(lead, ""), due_at))
+            entries.sort(key=lambda e: (e.at, e.intake_id), reverse=True)
+            return CallerHistory(phone, name, True, tuple(entries), tuple(open_orders), warns)
 
     def _warning_title(self, code: int) -> str:
         try:
@@ -138,7 +178,7 @@ class IntakeService:
         if phone is None or len(content.strip()) < 4:
             return None
         now = self._clock.now()
-        with self._factory() as s:
+        with self._reads() as s:
             return self._find_repeat(s, phone, content, category_id, now)
 
     def _find_repeat(self, s: Session, phone: str, content: str, category_id: int | None,

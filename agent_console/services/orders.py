@@ -149,15 +149,17 @@ def refused(refusal: Refusal) -> ServiceError:
 
 class OrderService:
     def __init__(self, factory: sessionmaker[Session], clock: Clock, reference: Reference,
-                 calendar: CalendarService | None = None) -> None:
+                 calendar: CalendarService | None = None,
+                 reads: sessionmaker[Session] | None = None) -> None:
         self._factory = factory
+        self._reads = reads or factory  # sessions that only read (store.engine.make_read_factory)
         self._clock = clock
         self._reference = reference
         self._calendar = calendar  # the working calendar deadlines count on
 
     # ------------------------------------------------------------------ reading
     def show(self, number: str, viewer: OperatorInfo | None = None) -> OrderView:
-        with self._factory() as s:
+        with self._reads() as s:
             row = self._row(s, number.strip().upper())
             if viewer is not None and not may_view(order_store.state_of(row), viewer):
                 raise PermissionDenied("这张工单不属于您的单位")
@@ -232,7 +234,7 @@ class OrderService:
         )
 
     def status_of(self, number: str) -> tuple[str, int]:
-        with self._factory() as s:
+        with self._reads() as s:
             row = self._row(s, number)
             return row.status, row.version
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import select, text
+from sqlalchemy import String, bindparam, cast, func, select, text, union
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.enums import Role
@@ -13,6 +14,8 @@ from agent_console.services.catalog import CatalogService
 from agent_console.services.dto import CallRow, OperatorInfo, OrderRow
 from agent_console.services.errors import PermissionDenied
 from agent_console.store.models import (
+    CO_OPEN_SQL,
+    CO_SUPERVISED_SQL,
     OPEN_STATUS_SQL,
     SUPERVISED_SQL,
     Caller,
@@ -25,12 +28,102 @@ from agent_console.store.models import (
 
 MAX_LIMIT = 10_000
 QUEUE_PAGE = 100  # a queue on screen is read a page at a time
+# The co-handlers of each listed order in the same statement (unit ids, comma-separated): one
+# primary-key read per row instead of a second query with an IN list of a hundred ids.
+CO_HANDLER_IDS = select(func.aggregate_strings(cast(OrderCoHandler.unit_id, String), ",")) \
+    .where(OrderCoHandler.order_id == WorkOrder.id).correlate(WorkOrder).scalar_subquery() \
+    .label("co_handler_ids")
 LIST_COLUMNS = (
     WorkOrder.id, WorkOrder.number, WorkOrder.status, WorkOrder.lead_unit_id,
     WorkOrder.request_type, WorkOrder.urgency, WorkOrder.category_id, WorkOrder.region,
     WorkOrder.content, WorkOrder.confidential, WorkOrder.created_at, WorkOrder.sign_by,
     WorkOrder.due_at, WorkOrder.supervision_level, Caller.phone, Operator.staff_no,
+    CO_HANDLER_IDS,
 )
+
+
+# The kinds of list: newest first (optionally of some statuses), or by deadline (overdue now,
+# or under supervision).
+NEWEST, OVERDUE, SUPERVISED_QUEUE = "newest", "overdue", "supervised"
+
+
+@lru_cache(maxsize=128)
+def _list_statement(kind: str, statuses: int, unit: bool, search: bool):
+    """The statement of one shape of list, built once (building it cost more than running
+    it). Its parameters: ``n`` (the page), ``st0`` … (the statuses), ``before`` (overdue
+    queue), ``unit`` (a liaison's unit), ``like``/``like_upper`` (a search)."""
+    found = None
+    if search:
+        like = bindparam("like")
+        found = WorkOrder.number.like(bindparam("like_upper")) | WorkOrder.content.like(like) \
+            | WorkOrder.caller_id.in_(select(Caller.id).where(Caller.phone.like(like)))
+    status_list = [bindparam(f"st{i}") for i in range(statuses)]
+    if unit:
+        return _unit_statement(kind, status_list, found)
+    # plain columns (the caller's number, the creating seat and the co-handlers joined in),
+    # not entities: a queue refresh is the console's most frequent read
+    stmt = select(*LIST_COLUMNS) \
+        .join(Caller, Caller.id == WorkOrder.caller_id) \
+        .join(Operator, Operator.id == WorkOrder.created_by_id)
+    if found is not None:
+        stmt = stmt.where(found)
+    if kind == SUPERVISED_QUEUE:
+        return stmt.where(text(SUPERVISED_SQL)).order_by(WorkOrder.due_at, WorkOrder.id) \
+            .limit(bindparam("n"))
+    if kind == OVERDUE:
+        # most overdue first, straight off the partial index of open orders
+        return stmt.where(text(OPEN_STATUS_SQL), WorkOrder.due_at < bindparam("before")) \
+            .order_by(WorkOrder.due_at, WorkOrder.id).limit(bindparam("n"))
+    if status_list:
+        stmt = stmt.where(WorkOrder.status.in_(status_list))
+    return stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(bindparam("n"))
+
+
+def _unit_statement(kind: str, statuses: list, found):
+    """A unit's queue: the orders it leads and those it co-handles. The keys come first, each
+    part one range of one index in the queue's order cut at the page: the led orders off
+    work_orders (lead, status, created_at), the co-handled ones off the co-handler rows' copy
+    of their order (unit, status, created_at), one part per status; an overdue or supervised
+    queue by deadline off the partial indexes of open orders. Only the page of keys that wins
+    is joined for its columns."""
+    ch, unit_id, n = OrderCoHandler, bindparam("unit"), bindparam("n")
+    by_due = kind != NEWEST
+    led = select(WorkOrder.id.label("id"),
+                 (WorkOrder.due_at if by_due else WorkOrder.created_at).label("k")) \
+        .where(WorkOrder.lead_unit_id == unit_id)
+    helped = select(ch.order_id.label("id"),
+                    (ch.order_due_at if by_due else ch.order_created_at).label("k")) \
+        .where(ch.unit_id == unit_id)
+    if found is not None:  # a search: the co-handled orders' own columns are needed
+        led = led.where(found)
+        helped = helped.join(WorkOrder, WorkOrder.id == ch.order_id).where(found)
+    if kind == SUPERVISED_QUEUE:
+        parts = [led.where(text(SUPERVISED_SQL)).order_by(WorkOrder.due_at, WorkOrder.id),
+                 helped.where(text(CO_SUPERVISED_SQL)).order_by(ch.order_due_at, ch.order_id)]
+    elif kind == OVERDUE:
+        before = bindparam("before")
+        parts = [led.where(text(OPEN_STATUS_SQL), WorkOrder.due_at < before)
+                 .order_by(WorkOrder.due_at, WorkOrder.id),
+                 helped.where(text(CO_OPEN_SQL), ch.order_due_at < before)
+                 .order_by(ch.order_due_at, ch.order_id)]
+    else:
+        led_newest = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
+        co_newest = (ch.order_created_at.desc(), ch.order_id.desc())
+        parts = [part for st in statuses for part in (
+            led.where(WorkOrder.status == st).order_by(*led_newest),
+            helped.where(ch.order_status == st).order_by(*co_newest))] \
+            or [led.order_by(*led_newest), helped.order_by(*co_newest)]
+    # each part a subquery of its own: SQLite takes ORDER BY … LIMIT in a compound select's
+    # members only so
+    keys = union(*(select(part.limit(n).subquery()) for part in parts)).subquery()
+    order = (keys.c.k, keys.c.id) if by_due else (keys.c.k.desc(), keys.c.id.desc())
+    top = select(keys).order_by(*order).limit(n).subquery()
+    order = (top.c.k, top.c.id) if by_due else (top.c.k.desc(), top.c.id.desc())
+    return select(*LIST_COLUMNS).select_from(top) \
+        .join(WorkOrder, WorkOrder.id == top.c.id) \
+        .join(Caller, Caller.id == WorkOrder.caller_id) \
+        .join(Operator, Operator.id == WorkOrder.created_by_id) \
+        .order_by(*order)
 
 
 class RecordsService:
@@ -46,69 +139,55 @@ class RecordsService:
         ``overdue_at`` keeps open orders past their deadline, ``search`` matches the order
         number, the caller's number or the content; ``supervised`` keeps open orders under
         supervision (Art. 19), most overdue first."""
-        limit = max(1, min(limit, MAX_LIMIT))
+        params: dict = {"n": max(1, min(limit, MAX_LIMIT))}
+        unit = viewer is not None and viewer.role is Role.UNIT_LIAISON
+        if unit:
+            if viewer.unit_id is None:
+                raise PermissionDenied("该账号未绑定承办单位，无法查看工单")
+            params["unit"] = viewer.unit_id
+        if supervised:
+            kind, statuses = SUPERVISED_QUEUE, ()
+        elif overdue_at is not None:
+            kind, statuses = OVERDUE, ()
+            params["before"] = overdue_at
+        else:
+            kind = NEWEST
+        params.update({f"st{i}": st for i, st in enumerate(statuses)})
+        term = " ".join(search.split())[:60]
+        if term:
+            like = f"%{term.replace('%', '').replace('_', '')}%"
+            params.update(like=like, like_upper=like.upper())
         # reference data first: the catalog reads on a connection of its own, which must not
         # wait behind this session's (SQLite takes its write lock at BEGIN)
         units = {uid: u.name for uid, u in self._catalog.units().items()}
         cats = {cid: c.path for cid, c in self._catalog.categories().items()}
         with self._factory() as s:
-            # plain columns (the caller's number and the creating seat joined in), not
-            # entities: a queue refresh is the console's most frequent read
-            base = select(*LIST_COLUMNS) \
-                .join(Caller, Caller.id == WorkOrder.caller_id) \
-                .join(Operator, Operator.id == WorkOrder.created_by_id)
-            stmt = base.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
-            if statuses:
-                stmt = stmt.where(WorkOrder.status.in_(statuses))
-            if overdue_at is not None:
-                # most overdue first, straight off the partial index of open orders
-                stmt = base.where(text(OPEN_STATUS_SQL), WorkOrder.due_at < overdue_at) \
-                    .order_by(WorkOrder.due_at, WorkOrder.id)
-            if supervised:
-                stmt = base.where(text(SUPERVISED_SQL)).order_by(WorkOrder.due_at, WorkOrder.id)
-            term = " ".join(search.split())[:60]
-            if term:
-                like = f"%{term.replace('%', '').replace('_', '')}%"
-                phones = select(Caller.id).where(Caller.phone.like(like))
-                stmt = stmt.where(WorkOrder.number.like(like.upper()) | WorkOrder.content.like(like)
-                                  | WorkOrder.caller_id.in_(phones))
-            stmt = stmt.limit(limit)
-            by_due = overdue_at is not None or supervised
-            if viewer is not None and viewer.role is Role.UNIT_LIAISON:
-                if viewer.unit_id is None:
-                    raise PermissionDenied("该账号未绑定承办单位，无法查看工单")
-                # two index-friendly queries (led, co-handled) instead of one OR
-                co = select(OrderCoHandler.order_id).where(OrderCoHandler.unit_id == viewer.unit_id)
-                led = s.execute(stmt.where(WorkOrder.lead_unit_id == viewer.unit_id)).all()
-                helped = s.execute(stmt.where(WorkOrder.id.in_(co))).all()
-                key = (lambda o: (o.due_at, o.id)) if by_due else (lambda o: (o.created_at, o.id))
-                merged = {o.id: o for o in [*led, *helped]}.values()
-                orders = sorted(merged, key=key, reverse=not by_due)[:limit]
-            elif supervised and not term and s.get_bind().dialect.name == "sqlite":
+            if kind == SUPERVISED_QUEUE and not unit and not term \
+                    and s.get_bind().dialect.name == "sqlite":
                 # Without statistics SQLite's planner picks the status index and sorts every
                 # open order; name the partial index of supervised open orders instead.
                 ids = s.scalars(text(
                     "SELECT id FROM work_orders INDEXED BY ix_order_supervised_due "
-                    f"WHERE {SUPERVISED_SQL} ORDER BY due_at, id LIMIT :n"), {"n": limit}).all()
-                found = s.execute(base.where(WorkOrder.id.in_(ids))).all()
-                orders = sorted(found, key=lambda o: (o.due_at, o.id))
+                    f"WHERE {SUPERVISED_SQL} ORDER BY due_at, id LIMIT :n"), params).all()
+                picked = s.execute(_list_statement(NEWEST, 0, False, False)
+                                   .where(WorkOrder.id.in_(ids)), params).all()
+                orders = sorted(picked, key=lambda o: (o.due_at, o.id))
             else:
-                orders = s.execute(stmt).all()
-            co_handlers: dict[int, list[int]] = {}
-            if orders:
-                for order_id, unit_id in s.execute(
-                        select(OrderCoHandler.order_id, OrderCoHandler.unit_id)
-                        .where(OrderCoHandler.order_id.in_([o.id for o in orders]))):
-                    co_handlers.setdefault(order_id, []).append(unit_id)
-            return [OrderRow(
-                number=o.number, status=o.status, lead_unit=units.get(o.lead_unit_id, ""),
-                co_handlers=tuple(units.get(u, "") for u in co_handlers.get(o.id, ())),
-                request_type=o.request_type, urgency=o.urgency,
-                category=cats.get(o.category_id), region=o.region, content=o.content,
-                caller_phone=mask_phone(o.phone) if o.confidential else o.phone,
-                confidential=o.confidential, created_at=o.created_at, sign_by=o.sign_by,
-                due_at=o.due_at, created_by=o.staff_no, supervision_level=o.supervision_level,
-            ) for o in orders]
+                orders = s.execute(_list_statement(kind, len(statuses), unit, bool(term)),
+                                   params).all()
+        rows = []
+        for (_id, number, status, lead, request_type, urgency, category_id, region, content,
+             confidential, created_at, sign_by, due_at, level, phone, staff_no, co) in orders:
+            rows.append(OrderRow(
+                number=number, status=status, lead_unit=units.get(lead, ""),
+                co_handlers=tuple(units.get(u, "") for u in sorted(map(int, co.split(","))))
+                if co else (),
+                request_type=request_type, urgency=urgency, category=cats.get(category_id),
+                region=region, content=content,
+                caller_phone=mask_phone(phone) if confidential else phone,
+                confidential=confidential, created_at=created_at, sign_by=sign_by,
+                due_at=due_at, created_by=staff_no, supervision_level=level))
+        return rows
 
     @staticmethod
     def _callers(s: Session, ids: set[int]) -> dict[int, str]:

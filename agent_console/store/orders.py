@@ -41,6 +41,9 @@ def _copy_state(row: WorkOrder, state: OrderState) -> None:
     if have != list(state.co_handler_ids):
         keep = {c.unit_id: c for c in row.co_handlers}
         row.co_handlers = [keep.get(u) or OrderCoHandler(unit_id=u) for u in state.co_handler_ids]
+    for c in row.co_handlers:  # the copy the unit queues read (models.OrderCoHandler)
+        c.order_created_at, c.order_status = row.created_at, row.status
+        c.order_due_at, c.order_level = row.due_at, row.supervision_level
 
 
 def save(s: Session, row: WorkOrder, decision: Decision, actor_id: int,

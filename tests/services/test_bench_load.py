@@ -7,14 +7,14 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent_console.cli import main as cli_main
 from agent_console.perf.common import BenchRefused, open_bench
 from agent_console.perf.integrity import check
 from agent_console.perf.load import run
-from agent_console.store.models import OrderEvent, WorkOrder
+from agent_console.store.models import OrderCoHandler, OrderEvent, Unit, WorkOrder
 from tests.conftest import database_urls, pg_database
 
 
@@ -91,6 +91,13 @@ def test_the_check_finds_a_gap_a_broken_chain_and_a_lost_write(ran):
                          .values(number=order.number[:10] + "999999"))
             gap = check(conn, since, [no_seat()])
             assert not gap["ok"] and gap["number_problems"]
+            # a co-handler row whose copy of its order (what the unit queues read) is stale
+            helper = conn.scalar(select(Unit.id).where(Unit.id != order.lead_unit_id).limit(1))
+            conn.execute(insert(OrderCoHandler).values(
+                order_id=order.id, unit_id=helper, order_created_at=order.created_at,
+                order_status="办理中" if order.status != "办理中" else "待签收",
+                order_due_at=order.due_at, order_level=order.supervision_level))
+            assert check(conn, since, [no_seat()])["co_handler_copy_problems"] == 1
             tx.rollback()
         assert check(engine, since, [no_seat()])["ok"]
     finally:

@@ -1,14 +1,15 @@
-"""How each console talks to PostgreSQL (issue 10): a pooled, pre-pinged connection with a
+"""How each console talks to PostgreSQL (issue 10): a pooled connection, pinged before use after a second idle, with a
 statement, lock and idle-in-transaction timeout; a deadlock victim is run again."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from agent_console.store import engine as engine_module
-from agent_console.store.engine import make_session_factory
+from agent_console.store.engine import make_read_factory, make_session_factory
 from agent_console.store.models import IntakeRecord
 from agent_console.store.upsert import is_retryable
 from tests.services.helpers import draft
@@ -99,3 +100,30 @@ def test_an_order_action_chosen_as_deadlock_victim_is_run_again(services, agent,
         signs = s.scalar(select(func.count()).select_from(OrderEvent)
                          .where(OrderEvent.action == "sign"))
     assert signs == 1
+
+
+def test_a_connection_dropped_while_idle_in_the_pool_is_replaced_before_use(services,
+                                                                          monkeypatch):
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    monkeypatch.setattr(engine_module, "PING_IDLE_SECONDS", 0.0)
+    with services.engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    # the server (a restart, a pooler, a firewall) drops the session while it sits in the pool
+    admin = create_engine(services.engine.url, poolclass=NullPool)
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    admin.dispose()
+    # the next reading is served by a new connection, not an error
+    assert services.records.orders() == []
+    with services.engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+def test_a_reading_session_refuses_to_write(services):
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads in its ordinary sessions")
+    reads = make_read_factory(services.engine)
+    with reads() as s, pytest.raises(RuntimeError, match="does not write"):
+        s.add(IntakeRecord())
+        s.flush()
