@@ -21,6 +21,7 @@ class CatalogService:
         self._factory = factory
         self._regions: tuple[RegionInfo, ...] | None = None
         self._units: dict[int, UnitInfo] | None = None
+        self._unit_names: dict[int, str] = {}
         self._categories: dict[int, CategoryInfo] | None = None
 
     def regions(self) -> tuple[RegionInfo, ...]:
@@ -38,7 +39,13 @@ class CatalogService:
         if self._units is None:
             with self._factory() as s:
                 self._units = {u.id: unit_info(u) for u in s.scalars(select(Unit).order_by(Unit.id))}
+            self._unit_names = {uid: u.name for uid, u in self._units.items()}
         return self._units
+
+    def known_unit_names(self) -> dict[int, str]:
+        """The units' names as read so far, without reading (safe inside another session,
+        where a cold catalog read would wait behind SQLite's write lock): {} until units()."""
+        return self._unit_names
 
     def unit_by_code(self, code: str) -> UnitInfo | None:
         return next((u for u in self.units().values() if u.code == code), None)

@@ -20,17 +20,20 @@ from agent_console.services.intake import IntakeService
 from agent_console.services.knowledge import KnowledgeService
 from agent_console.services.online import OnlineIntakeService
 from agent_console.services.orders import OrderService
-from agent_console.services.seat_outbox import SeatOutbox
-from agent_console.services.supervision import SupervisionService
 from agent_console.services.records import RecordsService
 from agent_console.services.reference import Reference, load_reference
+from agent_console.services.seat_outbox import SeatOutbox
+from agent_console.services.supervision import SupervisionService
 from agent_console.store import migrate
-from agent_console.store.engine import make_engine, make_read_factory, make_session_factory
+from agent_console.store.engine import (
+    make_engine,
+    make_read_factory,
+    make_session_factory,
+)
 from agent_console.store.models import AppMeta
 from agent_console.store.notify import Change, ChangeFeed, change_feed
 from agent_console.store.outbox import Outbox, outbox_path
 from agent_console.store.seed import NotADemoDatabase, SeedReport, demo_allowed, seed
-
 
 PROBE_KEY = "outage_probe"  # app_meta row the outage probe rewrites
 
@@ -127,7 +130,8 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
     catalog = CatalogService(factory)
     calendar = CalendarService(factory, clock)
     dispatch = DispatchService(catalog, reference, calendar)
-    orders = OrderService(factory, clock, reference, calendar, reads)
+    orders = OrderService(factory, clock, reference, calendar, reads,
+                          catalog.known_unit_names)
     intake = IntakeService(factory, clock, catalog, dispatch, reference, orders, reads)
     health = DbHealth(clock)
     return Services(

@@ -74,7 +74,6 @@ from agent_console.store.models import (
     IntakeRecord,
     KbArticle,
     Operator,
-    Unit,
     WorkOrder,
 )
 from agent_console.store.upsert import dialect_insert, retried
@@ -449,10 +448,8 @@ class IntakeService:
 
         return self._once(key, body)
 
-    @staticmethod
-    def _unit_name(s: Session, unit_id: int) -> str:
-        unit = s.get(Unit, unit_id)
-        return unit.name if unit else str(unit_id)
+    def _unit_name(self, s: Session, unit_id: int) -> str:
+        return self._orders.unit_names(s, (unit_id,)).get(unit_id, str(unit_id))
 
     def _new_order(self, s: Session, operator: OperatorInfo, record: IntakeRecord,
                    lead_unit_id: int, co_handler_ids, to_dispatcher: bool = False) -> WorkOrder:

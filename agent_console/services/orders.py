@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -150,8 +151,10 @@ def refused(refusal: Refusal) -> ServiceError:
 class OrderService:
     def __init__(self, factory: sessionmaker[Session], clock: Clock, reference: Reference,
                  calendar: CalendarService | None = None,
-                 reads: sessionmaker[Session] | None = None) -> None:
+                 reads: sessionmaker[Session] | None = None,
+                 unit_names: Callable[[], dict[int, str]] = dict) -> None:
         self._factory = factory
+        self._unit_names = unit_names  # the catalog's names read so far (read again if missing)
         self._reads = reads or factory  # sessions that only read (store.engine.make_read_factory)
         self._clock = clock
         self._reference = reference
@@ -177,8 +180,7 @@ class OrderService:
 
     def _view(self, s: Session, order: WorkOrder,
               viewer: OperatorInfo | None = None) -> OrderView:
-        ids = {order.lead_unit_id, *(c.unit_id for c in order.co_handlers)}
-        units = dict(s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+        units = self.unit_names(s, {order.lead_unit_id, *(c.unit_id for c in order.co_handlers)})
         events = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
                            .order_by(OrderEvent.at, OrderEvent.id)).all()
         # the people on this order's timeline, not every account of the centre
@@ -239,6 +241,14 @@ class OrderService:
             return row.status, row.version
 
     # ------------------------------------------------------------------ facts
+    def unit_names(self, s: Session, ids) -> dict[int, str]:
+        """Names of the units ``ids``: from the catalog's cache, and those it lacks from ``s``."""
+        known = self._unit_names()
+        names = {i: known[i] for i in ids if i in known}
+        if missing := set(ids) - names.keys():
+            names.update(s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(missing))).all())
+        return names
+
     def facts(self, s: Session, command: Command, state: OrderState | None = None,
               order_id: int | None = None) -> Facts:
         """What ``decide`` needs for this command: names of the units it involves, and the
@@ -247,8 +257,7 @@ class OrderService:
         ids.update(getattr(command, "co_handler_ids", ()), getattr(command, "unit_ids", ()))
         if (lead := getattr(command, "lead_unit_id", None)) is not None:
             ids.add(lead)
-        units = dict(s.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) \
-            if ids else {}
+        units = self.unit_names(s, ids)
         needed = facts_needed(command)
         failed = parts = rejected = None
         if "failed_contacts" in needed and order_id is not None:
