@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
@@ -186,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
             show.add_argument("number", help="工单号，如 TL20261126000001")
             show.add_argument("--json", action="store_true", help="输出 JSON 对象（含 events 列表）")
             _db_option(show)
+            count = p_sub.add_parser("count", help="某月创建的工单：按状态、按牵头单位统计（截至现在）")
+            count.add_argument("--month", help="月份，如 2026-11（默认本月）")
+            count.add_argument("--json", action="store_true", help="输出 JSON 对象")
+            _db_option(count)
     return parser
 
 
@@ -222,6 +227,8 @@ def _print_table(headers: list[str], rows: list[list[str]]) -> None:
 def cmd_orders(args) -> int:
     if args.orders_command == "show":
         return cmd_order_show(args)
+    if args.orders_command == "count":
+        return cmd_order_count(args)
     services = _open(args)
     try:
         rows = services.records.orders(limit=args.limit)
@@ -238,6 +245,32 @@ def cmd_orders(args) -> int:
         [[r.number, r.status, r.lead_unit, r.request_type, f"{r.created_at:%Y-%m-%d %H:%M}",
           f"{r.due_at:%Y-%m-%d %H:%M}"] for r in rows],
     )
+    return 0
+
+
+def cmd_order_count(args) -> int:
+    today = datetime.now()
+    month = (args.month or f"{today:%Y-%m}").strip()
+    parsed = re.fullmatch(r"(\d{4})-(\d{1,2})", month)
+    if parsed is None or not 1 <= int(parsed[2]) <= 12 or not 2000 <= int(parsed[1]) <= 2100:
+        print(f"月份格式不正确：{month!r}，应为 年-月，如 2026-11", file=sys.stderr)
+        return 2
+    services = _open(args)
+    try:
+        counts = services.records.month_counts(int(parsed[1]), int(parsed[2]),
+                                               services.clock.now())
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps(asdict(counts), ensure_ascii=False, default=_json_default))
+        return 0
+    print(f"{counts.month} 创建工单 {counts.created} 件（状态截至现在）")
+    if not counts.created:
+        return 0
+    _print_table(["状态", "件数"], [[status, str(n)] for status, n in counts.by_status])
+    _print_table(["牵头单位", "创建", "未办结", "其中超期", "已办结"],
+                 [[u.unit, str(u.created), str(u.open), str(u.overdue), str(u.done)]
+                  for u in counts.by_unit])
     return 0
 
 

@@ -28,3 +28,6 @@ class FrozenClock:
 
     def advance(self, **kwargs: float) -> None:
         self._at += timedelta(**kwargs)
+
+    def set(self, at: datetime) -> None:
+        self._at = at

@@ -954,6 +954,11 @@ def measure(services: Services, people: Cast, runs: int, seed: int,
                         TARGETS_MS["scan"]))
     out.append(Measured("overdue_scan", "超期扫描（其后每次）", _timed(scan, runs),
                         TARGETS_MS["scan"]))
+    now = services.clock.now()
+    last = (now.replace(day=1) - timedelta(days=1))
+    out.append(Measured("month_counts", f"上月（{last:%Y-%m}）工单统计",
+                        _timed(lambda: services.records.month_counts(last.year, last.month, now),
+                               runs)))
     out.append(Measured("unit_ranking", "承办单位排名（统计全部工单）",
                         _timed(services.supervision.ranking, runs)))
     return out

@@ -183,6 +183,24 @@ class OrderRow:
 
 
 @dataclass(frozen=True)
+class UnitMonth:
+    """One lead unit's orders created in a month, as they stand now."""
+    unit: str
+    created: int
+    open: int
+    overdue: int  # open and past the deadline now
+    done: int  # completed, called back or archived
+
+
+@dataclass(frozen=True)
+class MonthCounts:
+    month: str  # YYYY-MM
+    created: int
+    by_status: tuple[tuple[str, int], ...]  # in the workflow's order
+    by_unit: tuple[UnitMonth, ...]  # most orders first
+
+
+@dataclass(frozen=True)
 class CallRow:
     id: int
     started_at: datetime

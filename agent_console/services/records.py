@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import String, bindparam, cast, func, select, text, union
+from sqlalchemy import String, bindparam, case, cast, func, select, text, union
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_console.domain.enums import Role
+from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
 from agent_console.domain.phone import mask_phone
 from agent_console.services.catalog import CatalogService
-from agent_console.services.dto import CallRow, OperatorInfo, OrderRow
+from agent_console.services.dto import (
+    CallRow,
+    MonthCounts,
+    OperatorInfo,
+    OrderRow,
+    UnitMonth,
+)
 from agent_console.services.errors import PermissionDenied
 from agent_console.store.models import (
     CO_OPEN_SQL,
@@ -28,6 +34,8 @@ from agent_console.store.models import (
 
 MAX_LIMIT = 10_000
 QUEUE_PAGE = 100  # a queue on screen is read a page at a time
+DONE_VALUES = frozenset({OrderStatus.COMPLETED.value, OrderStatus.CALLED_BACK.value,
+                         OrderStatus.ARCHIVED.value})
 # The co-handlers of each listed order in the same statement (unit ids, comma-separated): one
 # primary-key read per row instead of a second query with an IN list of a hundred ids.
 CO_HANDLER_IDS = select(func.aggregate_strings(cast(OrderCoHandler.unit_id, String), ",")) \
@@ -188,6 +196,45 @@ class RecordsService:
                 confidential=confidential, created_at=created_at, sign_by=sign_by,
                 due_at=due_at, created_by=staff_no, supervision_level=level))
         return rows
+
+    def month_counts(self, year: int, month: int, now: datetime,
+                     viewer: OperatorInfo | None = None) -> MonthCounts:
+        """The work orders created in a month, counted by status and by lead unit as they
+        stand at ``now`` (open, overdue now, done). A liaison counts the own unit's only.
+        One grouped read over the month's range of ix_order_created."""
+        start = datetime(year, month, 1)
+        end = datetime(year + month // 12, month % 12 + 1, 1)
+        open_values = [st.value for st in OPEN_ORDER_STATUSES]
+        stmt = select(WorkOrder.lead_unit_id, WorkOrder.status, func.count(),
+                      func.sum(case((WorkOrder.due_at < now, 1), else_=0))) \
+            .where(WorkOrder.created_at >= start, WorkOrder.created_at < end) \
+            .group_by(WorkOrder.lead_unit_id, WorkOrder.status)
+        if viewer is not None and viewer.role is Role.UNIT_LIAISON:
+            if viewer.unit_id is None:
+                raise PermissionDenied("该账号未绑定承办单位，无法查看工单")
+            stmt = stmt.where(WorkOrder.lead_unit_id == viewer.unit_id)
+        units = {uid: u.name for uid, u in self._catalog.units().items()}
+        with self._factory() as s:
+            rows = s.execute(stmt).all()
+        statuses: dict[str, int] = {}
+        per_unit: dict[int, list[int]] = {}
+        for unit_id, status, n, late in rows:
+            statuses[status] = statuses.get(status, 0) + n
+            tally = per_unit.setdefault(unit_id, [0, 0, 0, 0])
+            tally[0] += n
+            if status in open_values:
+                tally[1] += n
+                tally[2] += int(late or 0)
+            elif status in DONE_VALUES:
+                tally[3] += n
+        order = [st.value for st in OrderStatus]
+        return MonthCounts(
+            month=f"{year:04d}-{month:02d}", created=sum(statuses.values()),
+            by_status=tuple(sorted(statuses.items(), key=lambda kv: order.index(kv[0])
+                                   if kv[0] in order else len(order))),
+            by_unit=tuple(sorted((UnitMonth(units.get(u, str(u)), *t)
+                                  for u, t in per_unit.items()),
+                                 key=lambda m: (-m.created, m.unit))))
 
     @staticmethod
     def _callers(s: Session, ids: set[int]) -> dict[int, str]:
