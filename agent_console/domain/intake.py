@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
@@ -125,9 +126,15 @@ def validate_call_end(draft: IntakeDraft) -> dict[str, str]:
     return errors
 
 
+@lru_cache(maxsize=4096)
+def _normal(text: str) -> str:
+    # a caller's earlier requests are compared again on each check of the call
+    return normalize(text)
+
+
 def similarity(a: str, b: str) -> float:
     """How alike two requests read (0–100), tolerant of word order and extra words."""
-    na, nb = normalize(a), normalize(b)
+    na, nb = _normal(a), _normal(b)
     if not na or not nb:
         return 0.0
     return max(fuzz.ratio(na, nb), fuzz.token_set_ratio(na, nb) * 0.95,
@@ -145,7 +152,14 @@ def script_for_repeat(script: str, order_number: str | None, at: datetime | None
 def is_repeat(content: str, earlier_content: str, earlier_at: datetime, now: datetime,
               same_category: bool = False) -> bool:
     """Art. 11(6): the same caller raising a similar request within 30 days."""
+    return repeat_score(content, earlier_content, earlier_at, now, same_category) is not None
+
+
+def repeat_score(content: str, earlier_content: str, earlier_at: datetime, now: datetime,
+                 same_category: bool = False) -> float | None:
+    """How alike a repeat is (``similarity``), or None when the earlier request is not one."""
     if now - earlier_at > REPEAT_WINDOW:
-        return False
+        return None
     threshold = REPEAT_THRESHOLD - (12 if same_category else 0)
-    return similarity(content, earlier_content) >= threshold
+    score = similarity(content, earlier_content)
+    return score if score >= threshold else None

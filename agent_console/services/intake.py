@@ -35,9 +35,8 @@ from agent_console.domain.intake import (
     CONTENT_MAX,
     REPEAT_WINDOW,
     IntakeDraft,
-    is_repeat,
+    repeat_score,
     script_for_repeat,
-    similarity,
     validate_call_end,
     validate_common,
     validate_for_work_order,
@@ -184,25 +183,25 @@ class IntakeService:
                      now: datetime, caller: Caller | None = None) -> RepeatNotice | None:
         """``caller``: the number's row when the caller already has it (the outcome's own
         transaction), saving the read."""
-        if caller is None:
-            caller = s.scalar(select(Caller).where(Caller.phone == phone))
-        if caller is None:
+        caller_id = caller.id if caller is not None else \
+            s.scalar(select(Caller.id).where(Caller.phone == phone))
+        if caller_id is None:
             return None
-        rows = s.scalars(
-            select(IntakeRecord).where(IntakeRecord.caller_id == caller.id,
-                                       IntakeRecord.started_at >= now - REPEAT_WINDOW)
+        rows = s.execute(
+            select(IntakeRecord.id, IntakeRecord.started_at, IntakeRecord.content,
+                   IntakeRecord.outcome, IntakeRecord.category_id, WorkOrder.number)
+            .outerjoin(WorkOrder, WorkOrder.intake_id == IntakeRecord.id)
+            .where(IntakeRecord.caller_id == caller_id,
+                   IntakeRecord.started_at >= now - REPEAT_WINDOW)
             .order_by(IntakeRecord.started_at.desc()).limit(200)
         ).all()
         best: RepeatNotice | None = None
-        for r in rows:
-            if not is_repeat(content, r.content, r.started_at, now,
-                             same_category=category_id is not None and r.category_id == category_id):
-                continue
-            score = similarity(content, r.content)
-            if best is None or score > best.similarity:
-                order = s.scalar(select(WorkOrder).where(WorkOrder.intake_id == r.id))
-                best = RepeatNotice(r.id, r.started_at, r.content, r.outcome,
-                                    order.number if order else None, round(score, 1))
+        for intake_id, started_at, earlier, outcome, earlier_category, number in rows:
+            score = repeat_score(content, earlier, started_at, now, same_category=(
+                category_id is not None and earlier_category == category_id))
+            if score is not None and (best is None or score > best.similarity):
+                best = RepeatNotice(intake_id, started_at, earlier, outcome, number,
+                                    round(score, 1))
         return best
 
     # ----------------------------------------------------------------- drafts

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -172,8 +172,11 @@ class OrderService:
     def _row(s: Session, number: str, lock: bool = False) -> WorkOrder:
         """``lock``: the row is held until the commit (a change decides on the order as it is,
         not as it was a moment ago: two desks on one order take turns)."""
-        stmt = select(WorkOrder).where(WorkOrder.number == number)
-        row = s.scalar(stmt.with_for_update() if lock else stmt)
+        # the co-handlers (every rule reads them) in the same statement; the lock takes the
+        # order's row only
+        stmt = select(WorkOrder).options(joinedload(WorkOrder.co_handlers)) \
+            .where(WorkOrder.number == number)
+        row = s.scalars(stmt.with_for_update(of=WorkOrder) if lock else stmt).unique().first()
         if row is None:
             raise NotFound(f"工单 {number} 不存在")
         return row
@@ -237,8 +240,11 @@ class OrderService:
 
     def status_of(self, number: str) -> tuple[str, int]:
         with self._reads() as s:
-            row = self._row(s, number)
-            return row.status, row.version
+            found = s.execute(select(WorkOrder.status, WorkOrder.version)
+                              .where(WorkOrder.number == number)).first()
+        if found is None:
+            raise NotFound(f"工单 {number} 不存在")
+        return found.status, found.version
 
     # ------------------------------------------------------------------ facts
     def unit_names(self, s: Session, ids) -> dict[int, str]:
