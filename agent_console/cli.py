@@ -101,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="查询 .jsonl（字段 query、expected_id、alt_ids、variant），可重复")
     kbb.add_argument("--json", action="store_true", help="最后一行输出 JSON 结果")
     kbb.add_argument("--scale", type=int, default=None, metavar="N", help=PAD_HELP)
+    kbb.add_argument("--baseline", action="store_true",
+                     help="同一次运行中再用纯字符 BM25（需先安装 bm25s：基准测试扩展 bench）"
+                          "检索同样的文件，逐个 variant 输出与本引擎的差值；并输出相关度阈值的统计"
+                          "（正确答案被阈值隐藏的比例、无匹配的比例）")
+    kbb.add_argument("--off-topic", action="append", default=None, metavar="FILE",
+                     help="无关查询 .jsonl（字段 query），可重复：对本工作台自带的知识库检索，"
+                          "统计显示为“未找到匹配条目”的比例")
+    kbb.add_argument("--off-topic-kb", default=None, metavar="DIR",
+                     help="无关查询所用的知识库数据目录（含 kb/*.jsonl 与 synonyms.json；"
+                          "默认：工作台自带的数据目录，或 AGENT_CONSOLE_DATA）")
 
     intake = sub.add_parser("intake", help="网站、微信、电子信箱、蒙速办来件（第三条）")
     intake_sub = intake.add_subparsers(dest="intake_command", metavar="操作", required=True)
@@ -332,8 +342,26 @@ def cmd_kb(args) -> int:
         if args.scale is not None and not 1 <= args.scale <= 5_000_000:
             print("--scale 应在 1 到 5000000 之间", file=sys.stderr)
             return 2
+        if args.baseline:
+            from agent_console.search.baseline import BaselineUnavailable, check_available
+
+            try:
+                check_available()
+            except BaselineUnavailable as exc:
+                print(str(exc), file=sys.stderr)
+                return 2
         try:
-            result = run_bench(Path(args.kb), [Path(q) for q in args.queries], args.scale)
+            off_kb = None
+            if args.off_topic:
+                from agent_console.config import load_settings
+                from agent_console.search.bench import shipped_kb
+
+                off_kb = shipped_kb(Path(args.off_topic_kb) if args.off_topic_kb
+                                    else load_settings().data_dir)
+            result = run_bench(Path(args.kb), [Path(q) for q in args.queries], args.scale,
+                               baseline=args.baseline,
+                               off_topic=[Path(q) for q in args.off_topic or ()],
+                               off_topic_kb=off_kb)
         except (OSError, ValueError, KeyError) as exc:
             print(f"基准测试失败：{exc}", file=sys.stderr)
             return 2
@@ -347,14 +375,23 @@ def cmd_kb(args) -> int:
             limit = max(1, min(args.limit, 100))
             index = services.knowledge.load_or_build_index().index
             hits = index.search(args.query, limit)
+            matches = [h for h in hits if h.relevant]
             if args.json:
+                # below the floor: "match" false (the console shows such a title dimmed only)
                 print(json.dumps([{"id": h.id, "title": h.title, "score": h.score,
-                                   "spans": [list(s) for s in h.title_spans]} for h in hits],
+                                   "spans": [list(s) for s in h.title_spans],
+                                   "relevance": h.relevance, "match": h.relevant} for h in hits],
                                  ensure_ascii=False))
-            elif not hits:
-                print("没有匹配的知识库条目")
+            elif matches:
+                _print_table(["编号", "标题", "得分", "相关度"],
+                             [[h.id, h.title, f"{h.score:.3f}", f"{h.relevance:.2f}"] for h in matches])
+            elif hits:
+                print("未找到匹配条目（相关度均低于阈值）。最接近的条目，仅供参考：")
+                _print_table(["编号", "标题", "得分", "相关度"],
+                             [[h.id, h.title, f"{h.score:.3f}", f"{h.relevance:.2f}"]
+                              for h in hits[:5]])
             else:
-                _print_table(["编号", "标题", "得分"], [[h.id, h.title, f"{h.score:.3f}"] for h in hits])
+                print("未找到匹配条目")
             return 0
         if args.kb_command == "import":
             report = services.knowledge.import_file(Path(args.file))

@@ -107,6 +107,9 @@ class QueryPlan:
     terms: dict[str, float] = field(default_factory=dict)
     ascii_initials: list[str] = field(default_factory=list)  # runs typed as initials
     ascii_pinyin: list[tuple[str, ...]] = field(default_factory=list)  # runs typed as pinyin
+    # (synonym key found in the query, the pair terms of one thing it stands for)
+    expansions: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    term_ids: dict[str, int] = field(default_factory=dict)  # vocabulary ids, once looked up
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -139,13 +142,17 @@ def plan_query(query: str, synonyms: dict[str, tuple[str, ...]] | None = None) -
         for key, targets in synonyms.items():
             if key in norm:
                 for target in targets:
+                    pair_terms: list[str] = []
                     for run in runs(normalize(target)):
                         if is_ascii_run(run):
                             continue
                         for i in range(len(run) - 1):
                             plan.add("b" + run[i : i + 2], 0.6)
+                            pair_terms.append("b" + run[i : i + 2])
                         for w in words(run):
                             plan.add("w" + w, 0.5)
+                    if pair_terms:
+                        plan.expansions.append((key, tuple(pair_terms)))
     return plan
 
 

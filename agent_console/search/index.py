@@ -18,6 +18,7 @@ import numpy as np
 
 from agent_console.domain.normalize import normalize
 from agent_console.search.analysis import QueryPlan, canonical, document_terms, plan_query
+from agent_console.search.floor import RELEVANCE_FLOOR, relevance
 from agent_console.search.packed import HashedVocab, PackedStrings, term_hashes
 from agent_console.search.pinyin import initials, readings
 from agent_console.search.rerank import QuerySide, features, query_side, score, syllables_of
@@ -48,6 +49,19 @@ class SearchHit:
     # (start, end) character spans of the title that explain the match, for highlighting.
     title_spans: tuple[tuple[int, int], ...] = ()
     matched_terms: tuple[str, ...] = field(default=())
+    # how much of the query the article accounts for, comparable across queries (search.floor)
+    relevance: float = 1.0
+
+    @property
+    def relevant(self) -> bool:
+        """At or above the relevance floor: shown as a match, may be read as the answer and
+        may decide the category and the unit. Below it: at most a dimmed "nearest" title."""
+        return self.relevance >= RELEVANCE_FLOOR
+
+
+def split_by_floor(hits: list[SearchHit]) -> tuple[list[SearchHit], list[SearchHit]]:
+    """(the matches, the nearest titles below the floor), each in rank order."""
+    return [h for h in hits if h.relevant], [h for h in hits if not h.relevant]
 
 
 def _fields(doc: KbDocument) -> dict[str, str]:
@@ -241,6 +255,7 @@ class KnowledgeIndex:
         parts_d, parts_w = [], []
         extra: dict[int, float] = {}
         tids = self.vocab.ids(list(plan.terms))
+        plan.term_ids.update(zip(plan.terms, (int(t) for t in tids)))
         for (term, qw), tid in zip(plan.terms.items(), tids):
             if qw <= 0:
                 continue
@@ -297,11 +312,13 @@ class KnowledgeIndex:
                 value = max(value, score(features(side, text, bm25 / best)))
             rescored.append((doc_i, value))
         rescored.sort(key=lambda kv: kv[1], reverse=True)
+        top = rescored[:limit]
+        shares = relevance(self, plan, [doc_i for doc_i, _ in top])
         hits = []
-        for doc_i, value in rescored[:limit]:
+        for (doc_i, value), share in zip(top, shares):
             title = self.titles[doc_i]
             hits.append(SearchHit(self.ids[doc_i], round(value, 4), title,
-                                  match_spans(title, query, plan)))
+                                  match_spans(title, query, plan), relevance=share))
         return hits
 
     def _char_idf(self, q: str) -> dict[str, float]:

@@ -59,7 +59,10 @@ async def test_esc_clears_the_article_and_f5_records_the_own_answer(services):
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot)
-        await type_call(pilot, "13912345678", "请问明天几点天亮")
+        # an on-topic request, so there is an article to clear (an off-topic one selects
+        # nothing in the first place: tests/ui/test_kb_floor_ui.py)
+        await type_call(pilot, "13912345678", HEAT)
+        assert app.screen.selected_article() is not None
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.selected_article() is None

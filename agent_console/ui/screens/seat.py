@@ -464,7 +464,8 @@ class SeatScreen(Screen):
         away the hits still show, with their answers if this seat fetched them before."""
         index = self.app.kb_index
         hits = index.search(query, KB_LIMIT) if index is not None else []
-        missing = [h.id for h in hits if h.id not in self._articles]
+        # below the relevance floor only a dimmed title shows: no answer is needed
+        missing = [h.id for h in hits if h.relevant and h.id not in self._articles]
         fetched: dict[str, ArticleInfo] = {}
         if missing:
             try:
@@ -499,12 +500,17 @@ class SeatScreen(Screen):
                           keep=None if new_search else self.kb.selected_id(),
                           select=not self._own_answer)
         size = len(self.app.kb_index) if self.app.kb_index is not None else 0
-        if hits:
-            self.kb.show_status(f"知识库 {size} 条 · 匹配 {len(hits)} 条")
+        matches = sum(1 for h in hits if h.relevant)
+        if matches:
+            self.kb.show_status(f"知识库 {size} 条 · 匹配 {matches} 条")
+        elif hits:
+            self.kb.show_status("未找到匹配条目 · 灰色为最接近的条目，仅供参考，不能选作答复")
         elif query.strip():
-            self.kb.show_status("没有匹配的知识库条目，可自拟答复或派发工单")
+            self.kb.show_status("未找到匹配条目，可自拟答复或派发工单")
         else:
             self.kb.show_status(f"知识库 {size} 条")
+        if query.strip() and not matches:
+            self._drop_article_category()  # it came from an article this text does not match
         self._show_selected_article()
 
     @on(OptionList.OptionHighlighted, "#kb-results")
@@ -524,10 +530,16 @@ class SeatScreen(Screen):
             return
         self._own_answer = True
         self.kb.clear_selection(self.services.clock.now().date())
-        if not self._category_manual and self._follow_up_category() is None:
-            self._auto_category = None
-            self.form.set_category(None)  # it came from the article no longer chosen
+        self._drop_article_category()  # it came from the article no longer chosen
         self.notify("已取消选中知识库条目：F5 为自拟答复", title="知识库")
+
+    def _drop_article_category(self) -> None:
+        """The category a KB article put in the form goes with the article; one the agent
+        chose, or an emergency's or a utility fault's, stays."""
+        if (not self._category_manual and self._auto_category is not None
+                and self._follow_up_category() is None):
+            self._auto_category = None
+            self.form.set_category(None)
 
     def _show_selected_article(self) -> None:
         article = self.selected_article()

@@ -30,6 +30,11 @@ def highlighted_title(hit: SearchHit, article: ArticleInfo | None, today: date) 
     return text
 
 
+def nearest_title(hit: SearchHit) -> Text:
+    """A title below the relevance floor: shown for orientation, dimmed, never an answer."""
+    return Text(hit.title, style="dim")
+
+
 def article_text(article: ArticleInfo, today: date) -> Text:
     text = Text()
     text.append(article.title + "\n", style="bold")
@@ -53,6 +58,9 @@ def article_text(article: ArticleInfo, today: date) -> Text:
             text.append("（已过期，答复前请与责任单位核实）", style="bold red")
         text.append("\n")
     return text
+
+
+NEAREST = 5  # titles shown dimmed when nothing reaches the relevance floor
 
 
 class SearchBox(Input):
@@ -86,16 +94,25 @@ class KbPane(Vertical):
 
     def show_hits(self, hits: list[SearchHit], articles: dict[str, ArticleInfo],
                   today: date, keep: str | None = None, select: bool = True) -> None:
-        """A new search selects its top hit; ``keep`` holds the agent's own pick when the same
-        search is shown again (its answers arrived); ``select=False`` leaves nothing selected
-        (Esc: the agent answers in own words)."""
+        """The hits at or above the relevance floor, selectable; a new search selects its top
+        hit; ``keep`` holds the agent's own pick when the same search is shown again (its
+        answers arrived); ``select=False`` leaves nothing selected (Esc: the agent answers in
+        own words). With none above the floor, the nearest titles are shown dimmed and
+        disabled: nothing can be selected, so nothing below the floor is read as the answer
+        or decides the category and the unit."""
         results = self.query_one("#kb-results", OptionList)
         results.clear_options()
-        results.add_options([
-            Option(highlighted_title(hit, articles.get(hit.id), today), id=hit.id) for hit in hits
-        ])
-        ids = [h.id for h in hits]
-        if hits and select:
+        matches = [hit for hit in hits if hit.relevant]
+        if matches:
+            results.add_options([
+                Option(highlighted_title(hit, articles.get(hit.id), today), id=hit.id)
+                for hit in matches
+            ])
+        else:
+            results.add_options([Option(nearest_title(hit), id=hit.id, disabled=True)
+                                 for hit in hits[:NEAREST]])
+        ids = [h.id for h in matches]
+        if matches and select:
             results.highlighted = ids.index(keep) if keep in ids else 0
         else:
             results.highlighted = None
@@ -109,7 +126,8 @@ class KbPane(Vertical):
         results = self.query_one("#kb-results", OptionList)
         if results.highlighted is None or results.option_count == 0:
             return None
-        return results.get_option_at_index(results.highlighted).id
+        option = results.get_option_at_index(results.highlighted)
+        return None if option.disabled else option.id
 
     def show_article(self, article: ArticleInfo | None, today: date) -> None:
         view = self.query_one("#kb-article", Static)
