@@ -504,7 +504,7 @@ class SeatScreen(Screen):
         if matches:
             self.kb.show_status(f"知识库 {size} 条 · 匹配 {matches} 条")
         elif hits:
-            self.kb.show_status("未找到匹配条目 · 灰色为最接近的条目，仅供参考，不能选作答复")
+            self.kb.show_status("未找到匹配条目（灰色仅供参考）")  # fits the pane at 80×24
         elif query.strip():
             self.kb.show_status("未找到匹配条目，可自拟答复或派发工单")
         else:
