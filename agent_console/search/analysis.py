@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from agent_console.domain.normalize import normalize
-from agent_console.search.pinyin import initials, readings, segment
+from agent_console.search.pinyin import readings, segment
 
 _RUN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]+")
 
@@ -50,7 +50,9 @@ def runs(norm: str) -> list[str]:
 
 
 def is_ascii_run(run: str) -> bool:
-    return run[0].isascii()
+    """A run of letters and digits (the other kind of run may start with a control character)."""
+    first = run[0]
+    return "a" <= first <= "z" or "0" <= first <= "9"
 
 
 @lru_cache(maxsize=8192)
@@ -73,29 +75,29 @@ def _pinyin_pairs(run: str) -> set[str]:
     return out
 
 
-def _initial_pairs(run: str) -> set[str]:
-    out: set[str] = set()
-    for a, b in zip(run, run[1:]):
-        for x in initials(a):
-            for y in initials(b):
-                out.add(f"i{x}{y}")
-    return out
-
-
-def document_terms(text: str) -> list[str]:
-    """Terms of one field of an article (with repeats: term frequency counts)."""
+def document_terms(text: str, full: bool = True) -> list[str]:
+    """Terms of one field of an article (with repeats: term frequency counts). ``full``: all
+    kinds (the short fields); otherwise characters, pairs and letter runs only (the answer: its
+    pinyin and words would double a long text's postings for little, measured on gov-dev; and
+    question words are not folded: an answer is not matched on them)."""
     terms: list[str] = []
-    for run in runs(canonical(normalize(text))):
+    norm = normalize(text)
+    for run in runs(canonical(norm) if full else norm):
         if is_ascii_run(run):
             terms.append("a" + run)
             continue
         terms.extend("c" + ch for ch in run)
         terms.extend("b" + run[i : i + 2] for i in range(len(run) - 1))
+        if not full:
+            continue
         ws = words(run)
         terms.extend("w" + w for w in ws)
         terms.extend("x" + w[0] for w in ws)
-        terms.extend(_pinyin_pairs(run))
-        terms.extend(_initial_pairs(run))
+        for a, b in zip(run, run[1:]):
+            ra, rb = readings(a), readings(b)
+            if ra and rb:
+                terms.append(f"p{ra[0]} {rb[0]}")
+                terms.append(f"i{ra[0][0]}{rb[0][0]}")
     return terms
 
 

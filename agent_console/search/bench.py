@@ -91,8 +91,8 @@ def pad(docs: list[KbDocument], target: int, seed: int = 20261126) -> list[KbDoc
         title = list(a.title[:cut_a] + b.title[cut_b:])
         if title:
             title[rng.randrange(len(title))] = rng.choice(alphabet)
-        out.append(KbDocument(id=f"{a.id}#pad{k}", title="".join(title),
-                              body=b.body[: len(b.body) // 2]))
+        # the body is another article's whole answer: real lengths, as a real KB has
+        out.append(KbDocument(id=f"{a.id}#pad{k}", title="".join(title), body=b.body))
     return out
 
 

@@ -199,7 +199,7 @@ def _strengths(index: KnowledgeIndex, terms: list[str], tids: np.ndarray, wanted
             hi = np.where(active & ~less, mid, hi)
         at = np.minimum(lo, last)
         hit = (lo < end[:, None]) & (docs[at] == want) & (want < index.n_base)
-        values = np.where(hit, index.post_w[at] / idf[sel][:, None], 0.0)
+        values = np.where(hit, index.strengths(at), 0.0)
         out[sel] = values
     if index._delta:  # articles added or edited since the build
         for i, term in enumerate(terms):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import threading
 from functools import lru_cache
-from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,16 +18,20 @@ import numpy as np
 from agent_console.domain.normalize import normalize
 from agent_console.search.analysis import QueryPlan, canonical, document_terms, plan_query
 from agent_console.search.floor import RELEVANCE_FLOOR, relevance
-from agent_console.search.packed import HashedVocab, PackedStrings, term_hashes
+from agent_console.search.build import FieldSpec, build_postings, decode_table
+from agent_console.search.packed import PackedStrings
 from agent_console.search.pinyin import initials, readings
 from agent_console.search.rerank import QuerySide, features, query_side, score, syllables_of
+from agent_console.search.terms import PAYLOAD_BITS, TAGS, Vocabulary
 
 FIELDS = ("title", "phrasings", "keywords", "body")
 FIELD_WEIGHTS = {"title": 2.0, "phrasings": 1.6, "keywords": 1.2, "body": 0.25}
 FIELD_B = {"title": 0.75, "phrasings": 0.6, "keywords": 0.3, "body": 0.75}
 K1 = 1.5
+SHORT_FIELDS = frozenset({"title", "phrasings", "keywords"})  # all term kinds; body: fewer
 RERANK = 100
 COMMON_CHAR_SHARE = 0.15  # single characters in more docs than this carry no signal
+DECODE = decode_table(K1)
 TEXT_SEP = "\x1f"  # between an article's title and phrasings in ``texts``
 
 
@@ -91,11 +94,12 @@ class KnowledgeIndex:
         self.titles = PackedStrings()
         self.texts = PackedStrings()  # compact title + phrasings joined by TEXT_SEP, for the rerank
         self._pos: dict[str, int] | None = None  # id → row, built on the first update
-        self.vocab = HashedVocab(np.zeros(0, dtype=np.uint64))
+        self.vocab = Vocabulary(np.zeros(0, dtype=np.uint64))
         self.offsets = np.zeros(1, dtype=np.int64)
         self.post_docs = np.zeros(0, dtype=np.int32)
-        self.post_w = np.zeros(0, dtype=np.float32)
+        self.post_q = np.zeros(0, dtype=np.uint8)  # saturated frequency, one byte (build.encode)
         self.df = np.zeros(0, dtype=np.int32)
+        self._idf: np.ndarray | None = None
         self.avg_len = {f: 1.0 for f in FIELDS}
         self.alive = np.zeros(0, dtype=bool)
         self.n_base = 0
@@ -121,7 +125,7 @@ class KnowledgeIndex:
             b = FIELD_B[name]
             norm = 1 - b + b * len(text) / self.avg_len[name]
             weight = FIELD_WEIGHTS[name]
-            for term, tf in Counter(document_terms(text)).items():
+            for term, tf in Counter(document_terms(text, name in SHORT_FIELDS)).items():
                 acc[term] = acc.get(term, 0.0) + weight * tf / norm
         return {t: a * (K1 + 1) / (a + K1) for t, a in acc.items()}
 
@@ -157,66 +161,40 @@ class KnowledgeIndex:
         for name in FIELDS:
             total = sum(len(_fields(d)[name]) for d in docs)
             self.avg_len[name] = max(total / max(n, 1), 1.0)
-        term_ids, doc_ids, sats = array("i"), array("i"), array("f")
-        vocab: dict[str, int] = {}
-        for i, doc in enumerate(docs):
-            for term, sat in self._doc_weights(doc).items():
-                tid = vocab.get(term)
-                if tid is None:
-                    tid = vocab[term] = len(vocab)
-                term_ids.append(tid)
-                doc_ids.append(i)
-                sats.append(sat)
         self.ids = PackedStrings.of(d.id for d in docs)
         self.titles = PackedStrings.of(d.title for d in docs)
         self.texts = PackedStrings.of(self._joined_texts(d) for d in docs)
         self._pos = None
-        self._freeze(term_ids, doc_ids, sats, n, vocab)
-        del term_ids, doc_ids, sats
+        specs = [FieldSpec(name, FIELD_WEIGHTS[name], FIELD_B[name], name in SHORT_FIELDS)
+                 for name in FIELDS]
+        common = COMMON_CHAR_SHARE * max(n, 1)
 
-    def _freeze(self, term_ids, doc_ids, sats, n: int, vocab: dict[str, int]) -> None:
-        """Term-major CSR arrays, sorted in chunks so the peak memory stays near the data.
-        Term ids become the rank of the term's hash, so the vocabulary is one sorted array."""
-        t = np.frombuffer(term_ids, dtype=np.int32) if len(term_ids) else np.zeros(0, np.int32)
-        d = np.frombuffer(doc_ids, dtype=np.int32) if len(doc_ids) else np.zeros(0, np.int32)
-        w = np.frombuffer(sats, dtype=np.float32) if len(sats) else np.zeros(0, np.float32)
-        hashes = term_hashes(vocab)  # in provisional id order
-        vocab.clear()
-        order = np.argsort(hashes, kind="stable")
-        hashes = hashes[order]
-        if len(hashes) > 1 and bool(np.any(hashes[1:] == hashes[:-1])):
-            raise RuntimeError("64-bit term hash collision")  # about 1 in 10^7 at 2M terms
-        rank = np.empty(len(order), dtype=np.int32)
-        rank[order] = np.arange(len(order), dtype=np.int32)
-        step = 1 << 20
-        for lo in range(0, len(t), step):  # in place, chunk by chunk: no second copy of t
-            t[lo : lo + step] = rank[t[lo : lo + step]]
-        del rank, order
-        self.vocab = HashedVocab(hashes)
-        v = len(hashes)
-        self.df = np.bincount(t, minlength=v).astype(np.int32)
-        idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
-        self.offsets = np.zeros(v + 1, dtype=np.int64)
-        np.cumsum(self.df, out=self.offsets[1:])
-        total = len(t)
-        self.post_docs = np.empty(total, dtype=np.int32)
-        self.post_w = np.empty(total, dtype=np.float32)
-        chunk = max(total // 8, 1)
-        lo = 0
-        while lo < v:
-            # the next term boundary holding about ``chunk`` postings
-            hi = int(np.searchsorted(self.offsets, self.offsets[lo] + chunk, side="right"))
-            hi = min(max(hi, lo + 1), v)
-            idx = np.flatnonzero((t >= lo) & (t < hi))
-            sub = t[idx]
-            order = np.argsort(sub, kind="stable")
-            sel = idx[order]
-            start, end = self.offsets[lo], self.offsets[hi]
-            self.post_docs[start:end] = d[sel]
-            self.post_w[start:end] = w[sel] * idf[sub[order]]
-            lo = hi
+        def skip(keys: np.ndarray, df: np.ndarray) -> np.ndarray:
+            # single characters this common are never looked up (see ``candidates``)
+            return ((keys >> np.uint64(PAYLOAD_BITS)) == TAGS["c"]) & (df > common)
+
+        def fields(i: int) -> tuple[str, ...]:
+            values = _fields(docs[i])
+            return tuple(values[name] for name in FIELDS)
+
+        built = build_postings(fields, n, specs, self.avg_len, K1, skip)
+        self.vocab = Vocabulary(built.keys)
+        self.df, self.offsets = built.df, built.offsets
+        self.post_docs, self.post_q = built.docs, built.strength
         self.alive = np.ones(n, dtype=bool)
         self.n_base = n
+
+    @property
+    def idf(self) -> np.ndarray:
+        """Every term's IDF over the articles as built (float64)."""
+        if self._idf is None or len(self._idf) != len(self.df):
+            n = max(self.n_base, 1)
+            self._idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5))
+        return self._idf
+
+    def strengths(self, at: np.ndarray) -> np.ndarray:
+        """The saturated frequencies of postings ``at`` (positions in ``post_docs``)."""
+        return DECODE[self.post_q[at]]
 
     # ------------------------------------------------------------------ in-place updates
     def upsert(self, doc: KbDocument) -> None:
@@ -252,6 +230,7 @@ class KnowledgeIndex:
         if not plan.terms or total == 0:
             return []
         limit = COMMON_CHAR_SHARE * max(self.n_base, 1)
+        idf = self.idf
         parts_d, parts_w = [], []
         extra: dict[int, float] = {}
         tids = self.vocab.ids(list(plan.terms))
@@ -265,7 +244,7 @@ class KnowledgeIndex:
                 s, e = self.offsets[tid], self.offsets[tid + 1]
                 if e > s:
                     parts_d.append(self.post_docs[s:e])
-                    parts_w.append(self.post_w[s:e] * qw)
+                    parts_w.append(DECODE[self.post_q[s:e]] * (qw * idf[tid]))
             for doc_i, w in self._delta.get(term, ()):
                 extra[doc_i] = extra.get(doc_i, 0.0) + w * qw
         if not parts_d and not extra:

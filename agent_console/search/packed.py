@@ -1,5 +1,5 @@
-"""Compact, load-fast containers for the index: many strings in one UTF-8 buffer, and the
-vocabulary as sorted 64-bit term hashes.
+"""Compact, load-fast containers for the index: many strings in one UTF-8 buffer (the
+vocabulary is sorted 64-bit term keys: ``search.terms``).
 
 Loading a 200k-article index must not create millions of Python objects while the console is
 drawing its first screens (they would hold the GIL): these load as a few numpy arrays and
@@ -8,7 +8,6 @@ decode an item only when a search touches it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -72,37 +71,3 @@ class PackedStrings(Sequence[str]):
                 (len(offsets) > 1 and bool(np.any(np.diff(offsets) < 0))):
             raise ValueError("索引缓存已损坏")
         return cls(blob.tobytes(), offsets)
-
-
-def term_hash(term: str) -> int:
-    """A stable 64-bit hash (Python's own hash() changes from process to process)."""
-    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def term_hashes(terms: Iterable[str]) -> np.ndarray:
-    return np.fromiter((term_hash(t) for t in terms), dtype=np.uint64)
-
-
-class HashedVocab:
-    """Term → term id by binary search over sorted 64-bit hashes (term id = rank)."""
-
-    __slots__ = ("hashes",)
-
-    def __init__(self, hashes: np.ndarray) -> None:
-        self.hashes = hashes
-
-    def __len__(self) -> int:
-        return len(self.hashes)
-
-    def ids(self, terms: Sequence[str]) -> np.ndarray:
-        """Term ids for ``terms``, -1 where a term is not in the vocabulary."""
-        if not len(self.hashes) or not terms:
-            return np.full(len(terms), -1, dtype=np.int64)
-        h = term_hashes(terms)
-        at = np.searchsorted(self.hashes, h)
-        at_c = np.minimum(at, len(self.hashes) - 1)
-        return np.where(self.hashes[at_c] == h, at_c, -1).astype(np.int64)
-
-    def get(self, term: str) -> int | None:
-        tid = int(self.ids([term])[0])
-        return tid if tid >= 0 else None

@@ -14,7 +14,6 @@ os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 from pypinyin.contrib.tone_convert import to_normal  # noqa: E402
 from pypinyin.pinyin_dict import pinyin_dict  # noqa: E402
 
-MAX_READINGS = 1
 _lock = threading.Lock()
 _syllables: frozenset[str] | None = None
 
@@ -22,17 +21,25 @@ _syllables: frozenset[str] | None = None
 @lru_cache(maxsize=65536)
 def readings(ch: str) -> tuple[str, ...]:
     """Toneless readings of one CJK character, most common first ('' for non-Han)."""
-    if not ("\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0003134f"):
-        return ()
-    found = pinyin_dict.get(ord(ch))
-    if not found:
-        return ()
-    out: list[str] = []
-    for r in found.split(","):
-        r = to_normal(r.strip()).lower()
-        if r and r.isascii() and r.isalpha() and r not in out:
-            out.append(r)
-    return tuple(out[:MAX_READINGS])
+    found = first_reading(ch, pinyin_dict.get(ord(ch)))
+    return (found,) if found else ()
+
+
+def first_reading(ch: str, value: str | None) -> str | None:
+    """The first toneless ASCII reading of ``ch`` among pypinyin's ``value`` ("zhōng,zhòng")."""
+    if not value or not ("\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0003134f"):
+        return None
+    for r in value.split(","):
+        plain = _toneless(r.strip())
+        if plain:
+            return plain
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _toneless(reading: str) -> str | None:
+    r = to_normal(reading).lower()
+    return r if r and r.isascii() and r.isalpha() else None
 
 
 def initials(ch: str) -> tuple[str, ...]:

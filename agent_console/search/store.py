@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from agent_console.search.index import FIELDS, KnowledgeIndex
-from agent_console.search.packed import HashedVocab, PackedStrings
+from agent_console.search.packed import PackedStrings
+from agent_console.search.terms import TermKeys, Vocabulary
 
-FORMAT = 5  # bump whenever the analysis, the scoring or this layout changes
+FORMAT = 6  # bump whenever the analysis, the scoring or this layout changes
 _PACKED = ("ids", "titles", "texts")
 
 
@@ -39,6 +40,8 @@ def save_index(index: KnowledgeIndex, path: Path) -> None:
         "n": len(index.ids),
         "avg_len": index.avg_len,
         "synonyms": {k: list(v) for k, v in index._synonyms.items()},
+        # the pinyin terms' syllable ids, as this index numbered them
+        "syllables": list(index.vocab.terms.syllables),
     }
     arrays = {}
     for name in _PACKED:
@@ -52,9 +55,9 @@ def save_index(index: KnowledgeIndex, path: Path) -> None:
                 fh,
                 offsets=index.offsets,
                 post_docs=index.post_docs,
-                post_w=index.post_w,
+                post_q=index.post_q,
                 df=index.df,
-                vocab=index.vocab.hashes,
+                vocab=index.vocab.keys,
                 meta=_blob(json.dumps(meta, ensure_ascii=False)),
                 **arrays,
             )
@@ -76,17 +79,17 @@ def load_index(path: Path) -> KnowledgeIndex:
         for name in _PACKED:
             setattr(index, name, PackedStrings.from_arrays(data[f"{name}_blob"],
                                                            data[f"{name}_offsets"]))
-        index.vocab = HashedVocab(data["vocab"])
+        index.vocab = Vocabulary(data["vocab"], TermKeys(meta["syllables"]))
         index.offsets = data["offsets"]
         index.post_docs = data["post_docs"]
-        index.post_w = data["post_w"]
+        index.post_q = data["post_q"]
         index.df = data["df"]
         index.avg_len = {f: float(meta["avg_len"][f]) for f in FIELDS}
     if not (len(index.ids) == len(index.titles) == len(index.texts) == n):
         raise ValueError("索引缓存已损坏")
     v = len(index.vocab)
-    if len(index.offsets) != v + 1 or len(index.df) != v or index.vocab.hashes.dtype != np.uint64 \
-            or len(index.post_docs) != len(index.post_w) or int(index.offsets[-1]) != len(index.post_docs):
+    if len(index.offsets) != v + 1 or len(index.df) != v or index.vocab.keys.dtype != np.uint64 \
+            or len(index.post_docs) != len(index.post_q) or int(index.offsets[-1]) != len(index.post_docs):
         raise ValueError("索引缓存已损坏")
     index.alive = np.ones(n, dtype=bool)
     index.n_base = n

@@ -4,6 +4,7 @@ highlights, in-place updates, the disk cache and absurd queries."""
 from __future__ import annotations
 
 import pytest
+from pathlib import Path
 
 from agent_console.domain.normalize import normalize
 from agent_console.search.analysis import canonical, plan_query
@@ -170,10 +171,11 @@ def test_cache_with_inconsistent_arrays_is_refused(tmp_path, index):
         load_index(bad)
 
 
-def test_packed_strings_and_hashed_vocabulary():
+def test_packed_strings_and_term_vocabulary():
     import numpy as np
 
-    from agent_console.search.packed import HashedVocab, PackedStrings, term_hash, term_hashes
+    from agent_console.search.packed import PackedStrings
+    from agent_console.search.terms import TermKeys, Vocabulary, hash43
 
     items = ["社保卡", "", "𠮷野家", "a\x1fb", "😀"]
     packed = PackedStrings.of(items)
@@ -190,9 +192,70 @@ def test_packed_strings_and_hashed_vocabulary():
     with pytest.raises(ValueError):
         PackedStrings.from_arrays(blob, offsets[::-1])
     # the hash is stable across processes (Python's hash() is not)
-    assert term_hash("b社保") == term_hash("b社保") and term_hash("b社保") != term_hash("b社")
-    vocab = HashedVocab(np.sort(term_hashes(["c社", "b社保", "w社保卡"])))
+    assert hash43("社保卡") == 0xA2D689ABC8  # a saved index depends on it never changing
+    keys = TermKeys(("bao", "she"))
+    assert keys.key("b社保") != keys.key("b社") and keys.key("pshe bao") != keys.key("pbao she")
+    assert keys.key("pshe xyz") != keys.key("pshe bao")  # an unknown syllable matches nothing
+    # every kind has its own key space: a character is not the pair it starts
+    assert len({keys.key(t) for t in ("c社", "x社", "w社", "a社", "bab", "iab", "wab")}) == 7
+    vocab = Vocabulary(np.sort(keys.keys(["c社", "b社保", "w社保卡"])), keys)
     found = vocab.ids(["b社保", "b不存在", "w社保卡"])
     assert found[1] == -1 and found[0] >= 0 and found[2] >= 0 and found[0] != found[2]
     assert vocab.get("c社") is not None and vocab.get("c无") is None
-    assert list(HashedVocab(np.zeros(0, dtype=np.uint64)).ids(["c社"])) == [-1]
+    assert list(Vocabulary(np.zeros(0, dtype=np.uint64), keys).ids(["c社"])) == [-1]
+
+
+AWKWARD_TEXTS = [
+    "", " ", "  两个  空格  ", "\n\n换行\n", "ΑΣ ΟΔΟΣ", "e\u0301cole", "ﬁne ㎡ ㈱", "𠮷野家😀",
+    "[bold]加粗[/bold] [@click=app.quit]x[/]", "①② ＡＢＣ１２３，。", "한국어", "İstanbul",
+    "\x1f\x00控制\x07字符", "𝐀𝐁 \U0002F800", "'; DROP TABLE kb_articles; --", "gjj 怎么提取 sb卡",
+    "如何办理居住证呢吗", "a" * 300, "路灯" * 200,
+]
+
+
+def test_bulk_normalisation_equals_normalize():
+    """search.fold does for many texts what domain.normalize does for one."""
+    from agent_console.domain.normalize import normalize
+    from agent_console.search.bench import shipped_kb
+    from agent_console.search.fold import fold_texts
+
+    docs, _ = shipped_kb(Path(__file__).resolve().parents[2] / "data")
+    texts = AWKWARD_TEXTS + [t for d in docs for t in (d.title, d.body, *d.phrasings)]
+    for lo in range(0, len(texts), 97):
+        part = texts[lo : lo + 97]
+        cp, lengths = fold_texts(part)
+        got = cp.tobytes().decode("utf-32-le").split("\n")
+        assert got == [normalize(t) for t in part]
+        assert list(lengths) == [len(normalize(t)) for t in part]
+
+
+@pytest.mark.parametrize("chunk", [1 << 11, 7])
+def test_bulk_build_equals_one_article_at_a_time(monkeypatch, chunk):
+    """The numpy build (search.build) gives every article exactly the terms and weights that
+    an edited article gets (KnowledgeIndex._doc_weights), whatever the chunking."""
+    import numpy as np
+
+    from agent_console.search import build
+    from agent_console.search.bench import shipped_kb
+    from agent_console.search.index import KbDocument, KnowledgeIndex
+
+    monkeypatch.setattr(build, "CHUNK", chunk)
+    docs, synonyms = shipped_kb(Path(__file__).resolve().parents[2] / "data")
+    docs = docs[:60] + [KbDocument(f"odd-{i}", t, AWKWARD_TEXTS[-1 - i], (t,), (t[:4],))
+                        for i, t in enumerate(AWKWARD_TEXTS)]
+    index = KnowledgeIndex.build(docs, synonyms)
+    expected = 0
+    for row, doc in enumerate(docs):
+        weights = index._doc_weights(doc)
+        for (term, sat), tid in zip(weights.items(), index.vocab.ids(list(weights))):
+            assert tid >= 0, term
+            start, end = index.offsets[tid], index.offsets[tid + 1]
+            if start == end:
+                assert term.startswith("c")  # a character too common to be looked up
+                continue
+            expected += 1
+            found = index.post_docs[start:end]
+            at = int(np.searchsorted(found, row))
+            assert found[at] == row, term
+            assert abs(index.strengths(np.array([start + at]))[0] - sat) <= 0.02 * sat + 1e-3
+    assert expected == len(index.post_docs)
