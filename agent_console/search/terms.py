@@ -30,7 +30,7 @@ UNKNOWN_SYLLABLE = (1 << 12) - 1
 _MASK = (1 << PAYLOAD_BITS) - 1
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
 def hash43(text: str) -> int:
     """A stable 43-bit hash (Python's own hash() changes from process to process)."""
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
