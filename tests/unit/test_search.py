@@ -259,3 +259,13 @@ def test_bulk_build_equals_one_article_at_a_time(monkeypatch, chunk):
             assert found[at] == row, term
             assert abs(index.strengths(np.array([start + at]))[0] - sat) <= 0.02 * sat + 1e-3
     assert expected == len(index.post_docs)
+
+
+def test_fast_score_equals_the_weighted_features():
+    from agent_console.search.rerank import fast_score, features, query_side, score
+
+    for q in ("路灯坏了", "gjj怎么提取", "怎么办理居住证", "𠮷", "a"):
+        side = query_side(q, {ch: 1.0 + i for i, ch in enumerate(q)})
+        for t in ("路灯不亮或白天亮灯", "公积金提取", "居住证办理", "𠮷野家", "b", "路口红绿灯坏了"):
+            for bm25 in (0.0, 0.4, 1.0):
+                assert abs(fast_score(side, t, bm25) - score(features(side, t, bm25))) < 1e-9
