@@ -245,6 +245,22 @@ def _big_arrays_mapped() -> None:
 _MAPPED = False
 
 
+_SLICE = 1 << 17
+
+
+def _place(vocab, kept, cursor, docs, strength, keys, rows, sat, k1: float) -> None:
+    """Write postings (in term order) at each term's cursor, and move the cursors on."""
+    tid = np.searchsorted(vocab, keys)
+    starts = np.flatnonzero(np.concatenate(([True], tid[1:] != tid[:-1])))
+    counts = np.diff(np.append(starts, len(tid)))
+    group_tid = tid[starts]
+    keep = kept[tid] > 0
+    dest = cursor[tid] + (np.arange(len(tid)) - np.repeat(starts, counts))
+    docs[dest[keep]] = rows[keep]
+    strength[dest[keep]] = encode(sat[keep], k1)
+    cursor[group_tid] += np.where(kept[group_tid] > 0, counts, 0)
+
+
 def _lay_out(spilled, vocab_parts, count_parts, skip, k1: float) -> Postings:
     vocab, df = _merge(vocab_parts, count_parts)
     del vocab_parts, count_parts
@@ -261,18 +277,10 @@ def _lay_out(spilled, vocab_parts, count_parts, skip, k1: float) -> Postings:
             item.unlink()
         else:
             keys, rows, sat = item
-        if not len(keys):
-            continue
-        tid = np.searchsorted(vocab, keys)
-        starts = np.flatnonzero(np.concatenate(([True], tid[1:] != tid[:-1])))
-        counts = np.diff(np.append(starts, len(tid)))
-        group_tid = tid[starts]
-        keep = kept[tid] > 0
-        rank = np.arange(len(tid)) - np.repeat(starts, counts)
-        dest = cursor[tid] + rank
-        docs[dest[keep]] = rows[keep]
-        strength[dest[keep]] = encode(sat[keep], k1)
-        cursor[group_tid] += np.where(kept[group_tid] > 0, counts, 0)
+        for lo in range(0, len(keys), _SLICE):  # in slices: the temporaries stay small
+            _place(vocab, kept, cursor, docs, strength, keys[lo : lo + _SLICE],
+                   rows[lo : lo + _SLICE], sat[lo : lo + _SLICE], k1)
+        del keys, rows, sat
     return Postings(vocab, df.astype(np.int32), offsets, docs, strength)
 
 
