@@ -56,6 +56,23 @@ FRAME_WORDS = frozenset({
     "怎么办", "为什么", "能不能", "是不是", "有无", "多少", "多久", "几点", "时候", "什么时候",
     "今天", "明天", "昨天", "现在",
 })
+# How long or how badly, said of any fault (路灯坏了好几天 is about 路灯): found as written,
+# since the segmenter cuts them (坏|了|好|几天).
+FAULT_WORDS = ("坏了", "好几天", "几天了", "一直", "没人管", "没人修", "找谁")
+
+
+def frame_positions(q: str) -> set[int]:
+    """Positions of ``q`` (compact, normalised) inside question-frame words."""
+    out: set[int] = set()
+    at = 0
+    for run in runs(q):
+        start = q.find(run, at)
+        at = start + len(run)
+        if is_ascii_run(run):
+            continue
+        _, frame = _words_of(run)
+        out.update(start + j for j in frame)
+    return out
 
 
 def relevance(index: KnowledgeIndex, plan: QueryPlan, rows: list[int]) -> list[float]:
@@ -229,4 +246,9 @@ def _words_of(run: str) -> tuple[dict[int, str], set[int]]:
         if word in FRAME_WORDS:
             frame.update(range(start, start + len(word)))
         at = start + len(word)
+    for word in FAULT_WORDS:
+        start = run.find(word)
+        while start != -1:
+            frame.update(range(start, start + len(word)))
+            start = run.find(word, start + 1)
     return pairs, frame

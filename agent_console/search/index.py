@@ -17,7 +17,7 @@ import numpy as np
 
 from agent_console.domain.normalize import normalize
 from agent_console.search.analysis import QueryPlan, canonical, document_terms, plan_query
-from agent_console.search.floor import RELEVANCE_FLOOR, relevance
+from agent_console.search.floor import RELEVANCE_FLOOR, frame_positions, relevance
 from agent_console.search.build import FieldSpec, build_postings, decode_table
 from agent_console.search.packed import PackedStrings
 from agent_console.search.pinyin import initials, readings
@@ -30,6 +30,9 @@ FIELD_B = {"title": 0.75, "phrasings": 0.6, "keywords": 0.3, "body": 0.75}
 K1 = 1.5
 SHORT_FIELDS = frozenset({"title", "phrasings", "keywords"})  # all term kinds; body: fewer
 RERANK = 50  # measured on both dev sets: 50 ranks as 100 did (±0.1 point), in half the time
+# a keyword of the article held whole by the query (keyword_share), in rerank-score units;
+# measured with benchmarks/kb_own.py (the dev sets have no keywords: no effect there)
+KEYWORD_WEIGHT = 0.8
 COMMON_CHAR_SHARE = 0.15  # single characters in more docs than this carry no signal
 DECODE = decode_table(K1)
 TEXT_SEP = "\x1f"  # between an article's title and phrasings in ``texts``
@@ -93,6 +96,7 @@ class KnowledgeIndex:
         self.ids = PackedStrings()
         self.titles = PackedStrings()
         self.texts = PackedStrings()  # compact title + phrasings joined by TEXT_SEP, for the rerank
+        self.keywords = PackedStrings()  # the article's own keywords, compact, joined by TEXT_SEP
         self._pos: dict[str, int] | None = None  # id → row, built on the first update
         self.vocab = Vocabulary(np.zeros(0, dtype=np.uint64))
         self.offsets = np.zeros(1, dtype=np.int64)
@@ -134,6 +138,15 @@ class KnowledgeIndex:
         texts = (_compact(doc.title), *(_compact(p) for p in doc.phrasings))
         return TEXT_SEP.join(t.replace(TEXT_SEP, " ") for t in texts if t)
 
+    @staticmethod
+    def _joined_keywords(doc: KbDocument) -> str:
+        found = (_compact(k).replace(TEXT_SEP, " ") for k in doc.keywords)
+        return TEXT_SEP.join(k for k in found if len(k) >= 2)
+
+    def doc_keywords(self, i: int) -> tuple[str, ...]:
+        joined = self.keywords[i]
+        return tuple(joined.split(TEXT_SEP)) if joined else ()
+
     def doc_texts(self, i: int) -> tuple[str, ...]:
         joined = self.texts[i]
         return tuple(joined.split(TEXT_SEP)) if joined else ()
@@ -150,6 +163,7 @@ class KnowledgeIndex:
         self.ids.append(doc.id)
         self.titles.append(doc.title)
         self.texts.append(self._joined_texts(doc))
+        self.keywords.append(self._joined_keywords(doc))
         return i
 
     def _build(self, docs: list[KbDocument]) -> None:
@@ -164,6 +178,7 @@ class KnowledgeIndex:
         self.ids = PackedStrings.of(d.id for d in docs)
         self.titles = PackedStrings.of(d.title for d in docs)
         self.texts = PackedStrings.of(self._joined_texts(d) for d in docs)
+        self.keywords = PackedStrings.of(self._joined_keywords(d) for d in docs)
         self._pos = None
         specs = [FieldSpec(name, FIELD_WEIGHTS[name], FIELD_B[name], name in SHORT_FIELDS)
                  for name in FIELDS]
@@ -289,6 +304,9 @@ class KnowledgeIndex:
                 if side is None:
                     side = sides[qr] = query_side(qr, idf if qr == q else self._char_idf(qr))
                 value = max(value, fast_score(side, text, bm25 / best))
+            keywords = self.doc_keywords(doc_i)
+            if keywords:
+                value += KEYWORD_WEIGHT * keyword_share(q, keywords, idf)
             rescored.append((doc_i, value))
         rescored.sort(key=lambda kv: kv[1], reverse=True)
         top = rescored[:limit]
@@ -308,6 +326,27 @@ class KnowledgeIndex:
             df = int(self.df[tid]) if 0 <= tid < len(self.df) else 0
             out[ch] = math.log1p((n - df + 0.5) / (df + 0.5))
         return out
+
+
+def keyword_share(q: str, keywords: tuple[str, ...], idf: dict[str, float]) -> float:
+    """The IDF-weighted share of the query's characters inside the article's own keywords that
+    the query holds whole (路灯坏了 holds 路灯, a keyword of the street-light article, and none of
+    the traffic-light article's 红绿灯, 信号灯): the units chose them to say what it is about."""
+    covered = [False] * len(q)
+    for k in keywords:
+        at = q.find(k)
+        while at != -1:
+            for j in range(at, at + len(k)):
+                covered[j] = True
+            at = q.find(k, at + 1)
+    if not any(covered):
+        return 0.0
+    # what only frames the request (请问, 坏了好几天 …) is no part of what it is about
+    framed = frame_positions(q)
+    chars = {ch for j, ch in enumerate(q) if j not in framed} or set(q)
+    total = sum(idf.get(ch, 1.0) for ch in chars)
+    hit = {ch for ch, c in zip(q, covered) if c}
+    return sum(idf.get(ch, 1.0) for ch in hit) / total if total else 0.0
 
 
 def _reconstruct(q: str, text: str, plan: QueryPlan) -> str:

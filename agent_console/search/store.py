@@ -18,8 +18,8 @@ from agent_console.search.index import FIELDS, KnowledgeIndex
 from agent_console.search.packed import PackedStrings
 from agent_console.search.terms import TermKeys, Vocabulary
 
-FORMAT = 6  # bump whenever the analysis, the scoring or this layout changes
-_PACKED = ("ids", "titles", "texts")
+FORMAT = 7  # bump whenever the analysis, the scoring or this layout changes
+_PACKED = ("ids", "titles", "texts", "keywords")
 
 
 def _blob(text: str) -> np.ndarray:
@@ -85,7 +85,7 @@ def load_index(path: Path) -> KnowledgeIndex:
         index.post_q = data["post_q"]
         index.df = data["df"]
         index.avg_len = {f: float(meta["avg_len"][f]) for f in FIELDS}
-    if not (len(index.ids) == len(index.titles) == len(index.texts) == n):
+    if not (len(index.ids) == len(index.titles) == len(index.texts) == len(index.keywords) == n):
         raise ValueError("索引缓存已损坏")
     v = len(index.vocab)
     if len(index.offsets) != v + 1 or len(index.df) != v or index.vocab.keys.dtype != np.uint64 \

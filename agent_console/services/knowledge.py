@@ -32,7 +32,7 @@ LIST_FIELDS = ("phrasings", "keywords")
 MAX_IMPORT_ERRORS = 20
 
 
-INDEX_FORMAT = 6  # keep equal to search.store.FORMAT (checked by a test)
+INDEX_FORMAT = 7  # keep equal to search.store.FORMAT (checked by a test)
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,29 @@ def test_split_by_floor_keeps_rank_order():
     shown, nearest = split_by_floor(hits)
     assert [h.id for h in shown] == ["b", "c"]
     assert [h.id for h in nearest] == ["a"]
+
+
+@pytest.mark.parametrize("query", ["路灯坏了", "建国路和团结路交叉口路灯坏了好几天"])
+def test_a_broken_street_light_finds_the_street_light_article_first(shipped, query):
+    """Not the traffic-light article (路口红绿灯坏了 shares 灯坏了) nor the elevator one
+    (电梯又坏了好几天没人修 shares 坏了好几天): what a fault is about is its subject."""
+    found = matches(shipped, query)
+    assert found and found[0].title.startswith("路灯")
+
+
+def test_a_shared_complaint_alone_is_no_match(shipped):
+    """坏了好几天 is said of any fault: the elevator article holding it, and nothing of 路灯,
+    is not a match, so it can neither decide the category nor propose its unit."""
+    hits = shipped.search("建国路和团结路交叉口路灯坏了好几天", 10)
+    lift = [h for h in hits if "电梯" in h.title]
+    assert lift and not any(h.relevant for h in lift)
+
+
+def test_keyword_share_counts_whole_keywords_and_not_the_complaint():
+    from agent_console.search.index import keyword_share
+
+    idf = {ch: 1.0 for ch in "路灯坏了红绿"}
+    assert keyword_share("路灯坏了", ("路灯", "照明"), idf) == 1.0  # 坏了 frames it
+    assert keyword_share("路灯坏了", ("红绿灯", "信号灯"), idf) == 0.0
+    assert keyword_share("路灯坏了", (), idf) == 0.0
+    assert 0 < keyword_share("红绿灯路灯", ("路灯",), idf) < 1
