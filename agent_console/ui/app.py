@@ -16,7 +16,7 @@ from agent_console.domain.enums import Role
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.health import is_outage, outage_message
 from agent_console.ui.bindings_zh import localise_bindings
-from agent_console.ui.messages import DataChanged, IndexReady
+from agent_console.ui.messages import DataChanged, IndexReady, SemanticProgress
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from agent_console.ui.screens.login import LoginScreen
 from agent_console.ui.screens.orders import OrdersScreen
@@ -25,6 +25,7 @@ from agent_console.ui.work import run_db
 
 if TYPE_CHECKING:
     from agent_console.search.index import KnowledgeIndex
+    from agent_console.search.semantic import ArticleVectors, SemanticStatus
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ class ConsoleApp(App):
     ]
 
     def __init__(self, services, keymap: dict[str, str] | None = None,
-                 keymap_file: Path | None = None, log_path: Path | None = None) -> None:
+                 keymap_file: Path | None = None, log_path: Path | None = None,
+                 encoder_factory=None) -> None:
+        """``encoder_factory``: the meaning signal's model loader (search.semantic.load_encoder,
+        or a fake in tests); None leaves search lexical only."""
         localise_bindings()  # Textual's own key descriptions in Chinese, before any widget
         super().__init__()
         self.services = services
@@ -82,6 +86,9 @@ class ConsoleApp(App):
         self._was_up = True  # what the header last said of the database
         self.operator: OperatorInfo | None = None
         self.kb_index: KnowledgeIndex | None = None
+        self._encoder_factory = encoder_factory
+        self.kb_vectors: ArticleVectors | None = None  # the meaning signal, once the index is in
+        self.semantic_status: SemanticStatus | None = None
         self.index_seconds: float | None = None
         self.index_source: str | None = None
         self._kb_version: str | None = None
@@ -236,9 +243,41 @@ class ConsoleApp(App):
         self._kb_synced_at = message.synced_at
         if self._kb_poll is None:
             self._kb_poll = self.set_interval(KB_POLL_SECONDS, self.poll_kb_changes)
+        self._start_vectors(message.index)
         for screen in self.screen_stack:
             if isinstance(screen, SeatScreen):
                 screen._index_state_changed()
+
+    def _start_vectors(self, index: KnowledgeIndex) -> None:
+        """Article vectors for the meaning signal, computed in their own thread (cached on disk
+        by text); the articles' phrasings come from the database, or the titles alone."""
+        if self._encoder_factory is None:
+            return
+        from agent_console.search.semantic import ArticleVectors
+
+        if self.kb_vectors is not None:
+            self.kb_vectors.stop()
+        vectors = ArticleVectors(self._encoder_factory,
+                                 self.services.settings.cache_dir / "vectors",
+                                 on_status=lambda st: self.post_message(SemanticProgress(st)))
+        self.kb_vectors = vectors
+
+        def job() -> None:
+            try:
+                docs = self.services.knowledge.documents()
+            except Exception:  # noqa: BLE001 - away or failing: the titles still carry meaning
+                log.warning("KB documents for the vectors unavailable; titles only", exc_info=True)
+                docs = None
+            vectors.start(index, docs)
+
+        self.run_worker(job, thread=True, group="kb-vectors", exclusive=True,
+                        exit_on_error=False, name="kb_vectors")
+
+    def on_semantic_progress(self, message: SemanticProgress) -> None:
+        self.semantic_status = message.status
+        for screen in self.screen_stack:
+            if isinstance(screen, SeatScreen):
+                screen._semantic_state_changed(message.status)
 
     def poll_kb_changes(self) -> None:
         """Articles added or edited elsewhere (kb import, another console) join the live index.
@@ -254,8 +293,11 @@ class ConsoleApp(App):
         since = self._kb_synced_at
         now = self.services.clock.now()
         changed = self.services.knowledge.documents(since=since)
+        vectors = self.kb_vectors
         for doc in changed:
             index.upsert(doc)
+            if vectors is not None:
+                vectors.upsert(doc)
         self._kb_version = version
         self._kb_synced_at = now
         if changed:

@@ -14,6 +14,7 @@ from agent_console.store.notify import Change
 
 if TYPE_CHECKING:
     from agent_console.search.index import KnowledgeIndex, SearchHit
+    from agent_console.search.semantic import SemanticStatus
 
 
 @dataclass
@@ -23,6 +24,13 @@ class IndexReady(Message):
     source: str
     version: str
     synced_at: datetime
+
+
+@dataclass
+class SemanticProgress(Message):
+    """The meaning signal's state changed (search.semantic.SemanticStatus), from its thread."""
+
+    status: SemanticStatus
 
 
 @dataclass

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from agent_console.search.index import SearchHit
+    from agent_console.search.semantic import SemanticStatus
 
 DRAFT_SAVE_DELAY = 0.4
 HISTORY_DELAY = 0.25
@@ -63,6 +64,7 @@ REPEAT_DELAY = 0.6
 SHORT_HEIGHT = 34  # below this many lines the seat packs its fields
 NARROW_WIDTH = 120  # below this many columns the form and the KB pane share the width equally
 KB_LIMIT = 10
+MEANING_DELAY = 0.15  # typing pauses this long before the query is encoded (search.semantic)
 LEASE_RENEW_SECONDS = 60.0  # an online submission on screen keeps its lease (services.online)
 HISTORY_CACHE = 500  # callers whose history is kept for an outage
 REPEAT_CODE = 6  # Art. 11(6): no new facts, the same request again
@@ -126,6 +128,8 @@ class SeatScreen(Screen):
         self._latest_query = ""
         self._shown_query: str | None = None  # the search the KB pane shows
         self._own_answer = False  # Esc: nothing selected until the agent picks or searches anew
+        self._meaning_timer: Timer | None = None
+        self._meaning_shown: str | None = None  # the query whose re-sorted hits the pane shows
         self._latest_phone = ""
         self._loading = False
         self._last_draft = IntakeDraft()
@@ -173,6 +177,8 @@ class SeatScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(ConsoleHeader).call_started = self.started_at
         self._index_state_changed()
+        if self.app.semantic_status is not None:
+            self.kb.show_semantic(self.app.semantic_status)
         self.set_focus(self.query_one("#f-number", Input))
         self.set_interval(LEASE_RENEW_SECONDS, self._renew_submission)
         run_db(self, self._start, done=self._restore, group="draft-load", name="seat_start")
@@ -464,6 +470,10 @@ class SeatScreen(Screen):
         away the hits still show, with their answers if this seat fetched them before."""
         index = self.app.kb_index
         hits = index.search(query, KB_LIMIT) if index is not None else []
+        self.app.call_from_thread(self._apply_hits, query, hits, self._fetch_answers(hits))
+
+    def _fetch_answers(self, hits: list[SearchHit]) -> dict[str, ArticleInfo]:
+        """(worker thread) The answers of the matches this seat has not fetched yet."""
         # below the relevance floor only a dimmed title shows: no answer is needed
         missing = [h.id for h in hits if h.relevant and h.id not in self._articles]
         fetched: dict[str, ArticleInfo] = {}
@@ -476,10 +486,55 @@ class SeatScreen(Screen):
                 else:
                     log.exception("fetching KB articles failed")
                 fetched = {h.id: unavailable_article(h) for h in hits if h.id in missing}
-        self.app.call_from_thread(self._apply_hits, query, hits, fetched)
+        return fetched
+
+    # the meaning signal: after the lexical hits show, the query is encoded (debounced, one
+    # worker at a time) and the same hits come back re-sorted; the selection stays where it is
+    def _semantic_state_changed(self, status: SemanticStatus) -> None:
+        self.kb.show_semantic(status)
+        if status.state == "ready" and self._shown_query and self._meaning_shown != self._shown_query:
+            self._request_meaning(self._shown_query)
+
+    def _request_meaning(self, query: str) -> None:
+        vectors = self.app.kb_vectors
+        if self._meaning_timer is not None:
+            self._meaning_timer.stop()
+            self._meaning_timer = None
+        if vectors is None or not vectors.status.usable or not query.strip():
+            return
+        self._meaning_timer = self.set_timer(MEANING_DELAY, lambda: self._meaning(query))
+
+    @work(thread=True, exclusive=True, group="kb-meaning", exit_on_error=False)
+    def _meaning(self, query: str) -> None:
+        from agent_console.search.semantic import BLEND, resort
+
+        index, vectors = self.app.kb_index, self.app.kb_vectors
+        if index is None or vectors is None or query != self._latest_query:
+            return
+        qvec = vectors.query_vector(query)
+        if qvec is None or query != self._latest_query:
+            return  # unavailable, or the agent typed on meanwhile: a newer search follows
+        hits = index.search(query, max(BLEND.depth, KB_LIMIT))
+        ranked = resort(hits, vectors.cosines([h.id for h in hits], qvec))
+        shown = ranked[:KB_LIMIT]
+        self.app.call_from_thread(self._apply_meaning, query, shown, ranked,
+                                  self._fetch_answers(shown))
+
+    def _apply_meaning(self, query: str, hits: list[SearchHit], ranked: list[SearchHit],
+                       fetched: dict[str, ArticleInfo]) -> None:
+        if query != self._latest_query or query != self._shown_query:
+            return  # stale: the pane shows another search by now
+        keep = self.kb.selected_id()
+        if keep is not None and keep not in {h.id for h in hits}:
+            kept = next((h for h in ranked if h.id == keep), None)
+            if kept is not None:  # re-sorted out of the list: it stays, last
+                matches = [h for h in hits if h.relevant][: KB_LIMIT - 1]
+                hits = [*matches, kept, *(h for h in hits if not h.relevant)][:KB_LIMIT]
+        self._meaning_shown = query
+        self._apply_hits(query, hits, fetched, meaning=True)
 
     def _apply_hits(self, query: str, hits: list[SearchHit],
-                    fetched: dict[str, ArticleInfo] | None = None) -> None:
+                    fetched: dict[str, ArticleInfo] | None = None, meaning: bool = False) -> None:
         if fetched:
             if len(self._articles) > 2000:
                 self._articles.clear()
@@ -489,7 +544,7 @@ class SeatScreen(Screen):
             self._articles.update(fetched)
         if query != self._latest_query:
             return  # a newer keystroke already asked again
-        if (self._changed_at is not None and query.strip()
+        if (not meaning and self._changed_at is not None and query.strip()
                 and query == self.query_one("#f-content", TextArea).text):
             self.kb_latencies_ms.append((time.perf_counter() - self._changed_at) * 1000)
         new_search = query != self._shown_query
@@ -512,6 +567,9 @@ class SeatScreen(Screen):
         if query.strip() and not matches:
             self._drop_article_category()  # it came from an article this text does not match
         self._show_selected_article()
+        if not meaning:
+            self._meaning_shown = None
+            self._request_meaning(query)
 
     @on(OptionList.OptionHighlighted, "#kb-results")
     def _article_highlighted(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,7 @@ from agent_console.ui.safe import script_text
 
 if TYPE_CHECKING:
     from agent_console.search.index import SearchHit
+    from agent_console.search.semantic import SemanticStatus
 
 
 def highlighted_title(hit: SearchHit, article: ArticleInfo | None, today: date) -> Text:
@@ -61,6 +63,21 @@ def article_text(article: ArticleInfo, today: date) -> Text:
 
 
 NEAREST = 5  # titles shown dimmed when nothing reaches the relevance floor
+TITLE, SHORT_TITLE = "知识库（F2 搜索）", "知识库"
+
+
+def title_line(status: SemanticStatus | None, width: int) -> Text:
+    """The pane's title with the meaning signal's state, in the widest form that fits."""
+    if status is None or not status.label():
+        return Text(TITLE, style="bold")
+    for title, short in ((TITLE, False), (SHORT_TITLE, False), (SHORT_TITLE, True)):
+        label = status.label(short=short)
+        if cell_len(title) + 2 + cell_len(label) <= width:
+            break
+    style = "yellow" if status.state == "unavailable" else "dim"
+    text = Text(title, style="bold", no_wrap=True, overflow="ellipsis")
+    text.append("  " + label, style=style)
+    return text
 
 
 class SearchBox(Input):
@@ -82,12 +99,26 @@ class KbPane(Vertical):
     """Shows what the search engine found; the screen decides when to search."""
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("知识库（F2 搜索）", style="bold"), classes="pane-title")
+        yield Static(Text(TITLE, style="bold"), classes="pane-title", id="kb-title")
         yield SearchBox(id="kb-search", placeholder="关键词或拼音首字母；留空按诉求内容匹配", compact=True)
         yield Static("知识库索引加载中…", id="kb-status")
         yield OptionList(id="kb-results")
         with VerticalScroll(id="kb-article-scroll"):
             yield Static("", id="kb-article")
+
+    _semantic: SemanticStatus | None = None
+
+    def show_semantic(self, status: SemanticStatus) -> None:
+        self._semantic = status
+        self._render_title()
+
+    def on_resize(self) -> None:
+        if self._semantic is not None:
+            self._render_title()
+
+    def _render_title(self) -> None:
+        width = self.size.width - 2 if self.size.width else 40
+        self.query_one("#kb-title", Static).update(title_line(self._semantic, width))
 
     def show_status(self, message: str) -> None:
         self.query_one("#kb-status", Static).update(Text(message))
