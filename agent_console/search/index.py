@@ -246,7 +246,7 @@ class KnowledgeIndex:
             return []
         limit = COMMON_CHAR_SHARE * max(self.n_base, 1)
         idf = self.idf
-        parts_d, parts_w = [], []
+        scores: np.ndarray | None = None
         extra: dict[int, float] = {}
         tids = self.vocab.ids(list(plan.terms))
         plan.term_ids.update(zip(plan.terms, (int(t) for t in tids)))
@@ -258,16 +258,16 @@ class KnowledgeIndex:
                     continue
                 s, e = self.offsets[tid], self.offsets[tid + 1]
                 if e > s:
-                    parts_d.append(self.post_docs[s:e])
-                    parts_w.append(DECODE[self.post_q[s:e]] * (qw * idf[tid]))
+                    if scores is None:
+                        scores = np.zeros(total)
+                    # a term's postings name each article once: a plain indexed add is exact,
+                    # and nothing the size of all the query's postings is ever built
+                    scores[self.post_docs[s:e]] += DECODE[self.post_q[s:e]] * (qw * idf[tid])
             for doc_i, w in self._delta.get(term, ()):
                 extra[doc_i] = extra.get(doc_i, 0.0) + w * qw
-        if not parts_d and not extra:
+        if scores is None and not extra:
             return []
-        if parts_d:
-            scores = np.bincount(np.concatenate(parts_d), weights=np.concatenate(parts_w),
-                                 minlength=total)
-        else:
+        if scores is None:
             scores = np.zeros(total)
         for doc_i, w in extra.items():
             scores[doc_i] += w
