@@ -237,14 +237,22 @@ def _baseline_lines(result: dict) -> list[str]:
     base = result["baseline"]
     lines = ["", f"对照：{base['engine']}，建索引 {base['build_s']} 秒",
              "本引擎 − 对照（正数为本引擎更好；延迟为毫秒，负数为本引擎更快）",
-             f"{'variant':<10}" + "".join(f"{m:>22}" for m in ("R@1", "R@5", "MRR@10", "p50ms", "p95ms")),
-             f"{'':<10}" + "".join(_rjust("本引擎/对照 差值", 22) for _ in range(5))]
-    for name, v in result["variants"].items():
-        b = base["variants"].get(name)
+             *_difference_table(result["variants"], base["variants"], "本引擎/对照 差值", latency=True)]
+    return lines
+
+
+def _difference_table(ours: dict, theirs: dict, label: str, latency: bool = False) -> list[str]:
+    """Per variant: ours/theirs and the difference, for R@1, R@5, MRR@10 (and latency)."""
+    names = ["R@1", "R@5", "MRR@10"] + (["p50ms", "p95ms"] if latency else [])
+    lines = [f"{'variant':<10}" + "".join(f"{m:>22}" for m in names),
+             f"{'':<10}" + "".join(_rjust(label, 22) for _ in names)]
+    for name, v in ours.items():
+        b = theirs.get(name)
         if b is None:
             continue
         cells = [f"{v[k]:.3f}/{b[k]:.3f} {v[k] - b[k]:+.3f}" for k in ("r1", "r5", "mrr10")]
-        cells += [f"{v[k]:.2f}/{b[k]:.2f} {v[k] - b[k]:+.2f}" for k in ("p50_ms", "p95_ms")]
+        if latency:
+            cells += [f"{v[k]:.2f}/{b[k]:.2f} {v[k] - b[k]:+.2f}" for k in ("p50_ms", "p95_ms")]
         lines.append(f"{name:<10}" + "".join(f"{c:>22}" for c in cells))
     return lines
 
@@ -259,14 +267,7 @@ def _semantic_lines(result: dict) -> list[str]:
                  f"{1 - blend['cos_weight']:.2f}·词面/最高 + {blend['cos_weight']:.2f}·余弦 重排"
                  f"（条目向量 {sem['articles_s']} 秒，查询向量 {sem['queries_s']} 秒，含缓存）",
              "语义 − 词面（正数为加语义后更好）",
-             f"{'variant':<10}" + "".join(f"{m:>22}" for m in ("R@1", "R@5", "MRR@10")),
-             f"{'':<10}" + "".join(_rjust("语义/词面 差值", 22) for _ in range(3))]
-    for name, v in sem["variants"].items():
-        lex = result["variants"].get(name)
-        if lex is None:
-            continue
-        cells = [f"{v[k]:.3f}/{lex[k]:.3f} {v[k] - lex[k]:+.3f}" for k in ("r1", "r5", "mrr10")]
-        lines.append(f"{name:<10}" + "".join(f"{c:>22}" for c in cells))
+             *_difference_table(sem["variants"], result["variants"], "语义/词面 差值")]
     lines.append(f"延迟（{lat['n']} 条实时编码的查询，毫秒）：词面（取前 {blend['depth']} 条）"
                  f"p50 {lat['lexical']['p50_ms']} / p95 {lat['lexical']['p95_ms']}；"
                  f"查询编码 p50 {lat['encode']['p50_ms']} / p95 {lat['encode']['p95_ms']}；"
