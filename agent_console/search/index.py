@@ -21,7 +21,7 @@ from agent_console.search.floor import RELEVANCE_FLOOR, frame_positions, relevan
 from agent_console.search.build import FieldSpec, build_postings, decode_table
 from agent_console.search.packed import PackedStrings
 from agent_console.search.pinyin import initials, readings
-from agent_console.search.rerank import QuerySide, fast_score, query_side, syllables_of
+from agent_console.search.rerank import batch_scores, query_side, syllables_of
 from agent_console.search.terms import PAYLOAD_BITS, TAGS, Vocabulary
 
 FIELDS = ("title", "phrasings", "keywords", "body")
@@ -35,6 +35,8 @@ RERANK = 50  # measured on both dev sets: 50 ranks as 100 did (±0.1 point), in 
 KEYWORD_WEIGHT = 0.8
 COMMON_CHAR_SHARE = 0.15  # single characters in more docs than this carry no signal
 DECODE = decode_table(K1)
+ROWS_REMEMBERED = 50_000  # rows whose split texts the rerank keeps at hand
+BATCH = 1 << 18  # postings scored in one go by the candidate search (memory, not speed)
 TEXT_SEP = "\x1f"  # between an article's title and phrasings in ``texts``
 
 
@@ -110,6 +112,7 @@ class KnowledgeIndex:
         self._dead = 0
         self._delta: dict[str, list[tuple[int, float]]] = {}
         self._lock = threading.Lock()
+        self._rows: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def __len__(self) -> int:
         return len(self.ids) - self._dead
@@ -151,6 +154,16 @@ class KnowledgeIndex:
         joined = self.texts[i]
         return tuple(joined.split(TEXT_SEP)) if joined else ()
 
+    def _row(self, i: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(texts, keywords) of row ``i``, remembered: a row's content never changes (an edit
+        appends a new row)."""
+        got = self._rows.get(i)
+        if got is None:
+            if len(self._rows) >= ROWS_REMEMBERED:
+                self._rows = {}
+            got = self._rows[i] = (self.doc_texts(i), self.doc_keywords(i))
+        return got
+
     @property
     def pos(self) -> dict[str, int]:
         if self._pos is None:
@@ -180,6 +193,7 @@ class KnowledgeIndex:
         self.texts = PackedStrings.of(self._joined_texts(d) for d in docs)
         self.keywords = PackedStrings.of(self._joined_keywords(d) for d in docs)
         self._pos = None
+        self._rows = {}
         specs = [FieldSpec(name, FIELD_WEIGHTS[name], FIELD_B[name], name in SHORT_FIELDS)
                  for name in FIELDS]
         common = COMMON_CHAR_SHARE * max(n, 1)
@@ -249,22 +263,41 @@ class KnowledgeIndex:
         scores: np.ndarray | None = None
         extra: dict[int, float] = {}
         tids = self.vocab.ids(list(plan.terms))
-        plan.term_ids.update(zip(plan.terms, (int(t) for t in tids)))
-        for (term, qw), tid in zip(plan.terms.items(), tids):
+        plan.term_ids.update(zip(plan.terms, tids.tolist()))
+        size = len(self.df)
+        starts: list[int] = []
+        ends: list[int] = []
+        weights: list[float] = []
+        for (term, qw), tid in zip(plan.terms.items(), tids.tolist()):
             if qw <= 0:
                 continue
-            if 0 <= tid < len(self.df):
+            if 0 <= tid < size:
                 if term[0] == "c" and self.df[tid] > limit:
                     continue
-                s, e = self.offsets[tid], self.offsets[tid + 1]
-                if e > s:
-                    if scores is None:
-                        scores = np.zeros(total)
-                    # a term's postings name each article once: a plain indexed add is exact,
-                    # and nothing the size of all the query's postings is ever built
-                    scores[self.post_docs[s:e]] += DECODE[self.post_q[s:e]] * (qw * idf[tid])
-            for doc_i, w in self._delta.get(term, ()):
-                extra[doc_i] = extra.get(doc_i, 0.0) + w * qw
+                starts.append(tid)
+                weights.append(qw * idf[tid])
+            if self._delta:
+                for doc_i, w in self._delta.get(term, ()):
+                    extra[doc_i] = extra.get(doc_i, 0.0) + w * qw
+        if starts:
+            at = np.asarray(starts)
+            lo, hi = self.offsets[at], self.offsets[at + 1]
+            scores = np.zeros(total)
+            # a term's postings name each article once, so one term's slice is added in one
+            # indexed add; terms are taken together in groups of at most BATCH postings, so
+            # nothing the size of all the query's postings is ever built
+            group: list[int] = []
+            held = 0
+            for j, n in enumerate((hi - lo).tolist()):
+                if not n:
+                    continue
+                group.append(j)
+                held += n
+                if held >= BATCH:
+                    self._add_postings(scores, lo, hi, weights, group)
+                    group, held = [], 0
+            if group:
+                self._add_postings(scores, lo, hi, weights, group)
         if scores is None and not extra:
             return []
         if scores is None:
@@ -273,11 +306,26 @@ class KnowledgeIndex:
             scores[doc_i] += w
         if self._dead:
             scores[: len(self.alive)][~self.alive] = 0.0
-        nz = np.flatnonzero(scores)
-        if len(nz) > k:
-            sub = scores[nz]
-            nz = nz[np.argpartition(sub, len(sub) - k)[len(sub) - k:]]
-        return sorted(((int(i), float(scores[i])) for i in nz), key=lambda kv: kv[1], reverse=True)
+        if len(scores) > k:
+            top = np.argpartition(scores, len(scores) - k)[len(scores) - k:]
+        else:
+            top = np.arange(len(scores))
+        top = top[scores[top] > 0]
+        # best first; equal scores by row, as a stable sort of the rows would give
+        top = top[np.lexsort((top, -scores[top]))]
+        return list(zip(top.tolist(), scores[top].tolist()))
+
+    def _add_postings(self, scores: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                      weights: list[float], group: list[int]) -> None:
+        if len(group) == 1:
+            j = group[0]
+            s, e = lo[j], hi[j]
+            scores[self.post_docs[s:e]] += DECODE[self.post_q[s:e]] * weights[j]
+            return
+        docs = np.concatenate([self.post_docs[lo[j]:hi[j]] for j in group])
+        q = np.concatenate([self.post_q[lo[j]:hi[j]] for j in group])
+        w = np.repeat(np.asarray([weights[j] for j in group]), (hi - lo)[group])
+        scores += np.bincount(docs, DECODE[q] * w, minlength=len(scores))
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         plan = self.plan(query)
@@ -289,22 +337,30 @@ class KnowledgeIndex:
         best = cands[0][1] or 1.0
         q = plan.norm.replace(" ", "")
         idf = self._char_idf(q)
-        sides: dict[str, QuerySide] = {}
-        rescored = []
-        for doc_i, bm25 in cands:
-            value = 0.0
-            texts = self.doc_texts(doc_i)
+        qchars = set(q)
+        # (query as reconstructed for the text) → the candidates' texts and their BM25 shares
+        groups: dict[str, tuple[list[int], list[str], list[float]]] = {}
+        typed_letters = bool(plan.ascii_initials or plan.ascii_pinyin)
+        rows = [self._row(doc_i) for doc_i, _ in cands]
+        for ci, ((doc_i, bm25), (texts, _)) in enumerate(zip(cands, rows)):
             if len(texts) > 2:
                 # only the two texts sharing most characters with the query get the full features
-                qchars = set(q)
                 texts = sorted(texts, key=lambda t: len(qchars.intersection(t)), reverse=True)[:2]
             for text in texts:
-                qr = _reconstruct(q, text, plan)
-                side = sides.get(qr)
-                if side is None:
-                    side = sides[qr] = query_side(qr, idf if qr == q else self._char_idf(qr))
-                value = max(value, fast_score(side, text, bm25 / best))
-            keywords = self.doc_keywords(doc_i)
+                qr = _reconstruct(q, text, plan) if typed_letters else q
+                at, group_texts, shares = groups.setdefault(qr, ([], [], []))
+                at.append(ci)
+                group_texts.append(text)
+                shares.append(bm25 / best)
+        values = [0.0] * len(cands)
+        for qr, (at, group_texts, shares) in groups.items():
+            side = query_side(qr, idf if qr == q else self._char_idf(qr))
+            for ci, value in zip(at, batch_scores(side, group_texts, shares)):
+                if value > values[ci]:
+                    values[ci] = value
+        rescored = []
+        for ci, ((doc_i, _), (_, keywords)) in enumerate(zip(cands, rows)):
+            value = values[ci]
             if keywords:
                 value += KEYWORD_WEIGHT * keyword_share(q, keywords, idf)
             rescored.append((doc_i, value))
@@ -312,10 +368,12 @@ class KnowledgeIndex:
         top = rescored[:limit]
         shares = relevance(self, plan, [doc_i for doc_i, _ in top])
         hits = []
+        pinyin_pairs = {t for t in plan.terms if t.startswith("p")}
         for (doc_i, value), share in zip(top, shares):
             title = self.titles[doc_i]
             hits.append(SearchHit(self.ids[doc_i], round(value, 4), title,
-                                  match_spans(title, query, plan), relevance=share))
+                                  match_spans(title, query, plan, pinyin_pairs),
+                                  relevance=share))
         return hits
 
     def _char_idf(self, q: str) -> dict[str, float]:
@@ -373,9 +431,11 @@ def _reconstruct(q: str, text: str, plan: QueryPlan) -> str:
     return q
 
 
-def match_spans(title: str, query: str, plan: QueryPlan | None = None) -> tuple[tuple[int, int], ...]:
+def match_spans(title: str, query: str, plan: QueryPlan | None = None,
+                pinyin_pairs: set[str] | None = None) -> tuple[tuple[int, int], ...]:
     """Spans of the title that explain the match: shared characters pairs, homophone pairs,
-    and the characters that typed initials or pinyin stand for."""
+    and the characters that typed initials or pinyin stand for (``pinyin_pairs``: the plan's
+    pinyin pair terms, when the caller has them already)."""
     if not title or not query:
         return ()
     plan = plan or plan_query(query)
@@ -383,29 +443,24 @@ def match_spans(title: str, query: str, plan: QueryPlan | None = None) -> tuple[
     lowered = title.lower()
     covered = [False] * len(title)
     pairs = {q[i : i + 2] for i in range(len(q) - 1)}
-    pinyin_pairs = {t for t in plan.terms if t.startswith("p")}
+    if pinyin_pairs is None:
+        pinyin_pairs = {t for t in plan.terms if t.startswith("p")}
+    homophones = _title_pinyin_pairs(title) if pinyin_pairs else ()
     for i in range(len(title) - 1):
-        piece = lowered[i : i + 2]
-        hit = piece in pairs
-        if not hit:
-            for x in readings(title[i]):
-                for y in readings(title[i + 1]):
-                    if f"p{x} {y}" in pinyin_pairs:
-                        hit = True
-        if hit:
+        if lowered[i : i + 2] in pairs or (homophones and not pinyin_pairs.isdisjoint(homophones[i])):
             covered[i] = covered[i + 1] = True
-    recon = _reconstruct(q, _compact(title), plan)
-    if recon != q:
+    if plan.ascii_initials or plan.ascii_pinyin:
         compact = _compact(title)
-        for run in plan.ascii_initials:
-            at = _initials_string(compact).find(run)
-            if at >= 0:
-                _cover(covered, lowered, compact[at : at + len(run)])
-        for syl in plan.ascii_pinyin:
-            seq = [(readings(ch) or (ch,))[0] for ch in compact]
-            for at in range(len(seq) - len(syl) + 1):
-                if tuple(seq[at : at + len(syl)]) == syl:
-                    _cover(covered, lowered, compact[at : at + len(syl)])
+        if _reconstruct(q, compact, plan) != q:
+            for run in plan.ascii_initials:
+                at = _initials_string(compact).find(run)
+                if at >= 0:
+                    _cover(covered, lowered, compact[at : at + len(run)])
+            for syl in plan.ascii_pinyin:
+                seq = [(readings(ch) or (ch,))[0] for ch in compact]
+                for at in range(len(seq) - len(syl) + 1):
+                    if tuple(seq[at : at + len(syl)]) == syl:
+                        _cover(covered, lowered, compact[at : at + len(syl)])
     for word in q.split():
         if word.isascii() and len(word) >= 2:
             _cover(covered, lowered, word)
@@ -421,6 +476,15 @@ def match_spans(title: str, query: str, plan: QueryPlan | None = None) -> tuple[
         else:
             i += 1
     return tuple(spans)
+
+
+@lru_cache(maxsize=1 << 14)
+def _title_pinyin_pairs(title: str) -> tuple[frozenset[str], ...]:
+    """For each position i of ``title``, the pinyin pair terms title[i:i+2] can be read as."""
+    return tuple(
+        frozenset(f"p{x} {y}" for x in readings(title[i]) for y in readings(title[i + 1]))
+        for i in range(len(title) - 1)
+    )
 
 
 def _cover(covered: list[bool], text: str, piece: str) -> None:

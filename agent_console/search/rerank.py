@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
 from agent_console.search.analysis import words
@@ -95,31 +96,54 @@ def score(f: tuple[float, ...], weights: tuple[float, ...] = WEIGHTS) -> float:
 _W = dict(zip(FEATURES, WEIGHTS))
 
 
-def fast_score(qs: QuerySide, t: str, bm25: float) -> float:
-    """``score(features(qs, t, bm25))`` computing only the features with a weight (the search
-    path; ``features`` stays whole for fitting). A test keeps the two equal."""
+@lru_cache(maxsize=1 << 16)
+def text_side(t: str) -> tuple[frozenset[str], str, frozenset[str], int]:
+    """What the features need of a candidate text: its characters, its syllables (joined and
+    as a set) and its length, computed once per text."""
+    syl = syllables_of(t)
+    return frozenset(t), " ".join(syl), frozenset(syl), len(t)
+
+
+def batch_scores(qs: QuerySide, texts: list[str], bm25s: list[float]) -> list[float]:
+    """``score(features(qs, t, bm25))`` for every text at once, computing only the features
+    with a weight (the search path; ``features`` stays whole for fitting). The two string
+    ratios run over all texts in one rapidfuzz call. A test keeps the two equal."""
     q = qs.q
-    if not q or not t:
-        return _W["bm25"] * bm25
-    t_syl = syllables_of(t)
-    ts = set(t)
-    common = qs.chars & ts
-    full = len(q) / TYPED_SHARE
+    if not q:
+        return [_W["bm25"] * b for b in bm25s]
+    sides = [text_side(t) for t in texts]
+    nq = len(q)
+    pinyin = process.cdist([qs.syl], [s[1] for s in sides], scorer=fuzz.ratio,
+                           dtype=np.float64)[0].tolist()
+    prefix = process.cdist([q], [t[:nq] for t in texts], scorer=fuzz.ratio,
+                           dtype=np.float64)[0].tolist()
+    full = nq / TYPED_SHARE
     idf = qs.idf
-    return (
-        _W["bm25"] * bm25
-        + _W["pinyin"] * fuzz.ratio(qs.syl, " ".join(t_syl)) / 100
-        + _W["q_cover"] * len(common) / len(qs.chars)
-        + _W["t_cover"] * len(common) / len(ts)
-        + _W["prefix"] * fuzz.ratio(q, t[: len(q)]) / 100
-        + (_W["syl_cover"] * len(qs.syl_set.intersection(t_syl)) / len(qs.syl_set) if qs.syl_set else 0.0)
-        + _W["len_ratio"] * min(len(q), len(t)) / max(len(q), len(t))
-        + _W["len_full"] * max(0.0, 1 - abs(len(t) - full) / max(len(t), full))
-        + (_W["idf_cover"] * sum(idf.get(ch, 1.0) for ch in common) / qs.idf_total if qs.idf_total else 0.0)
-        + (_W["word_cover"] * sum(1 for w in qs.words if w in t) / len(qs.words) if qs.words else 0.0)
-    )
+    n_chars = len(qs.chars)
+    n_syl = len(qs.syl_set)
+    n_words = len(qs.words)
+    out = []
+    for t, (ts, _, t_syl, nt), bm25, py, pre in zip(texts, sides, bm25s, pinyin, prefix):
+        if not nt:
+            out.append(_W["bm25"] * bm25)
+            continue
+        common = qs.chars & ts
+        out.append(
+            _W["bm25"] * bm25
+            + _W["pinyin"] * py / 100
+            + _W["q_cover"] * len(common) / n_chars
+            + _W["t_cover"] * len(common) / len(ts)
+            + _W["prefix"] * pre / 100
+            + (_W["syl_cover"] * len(qs.syl_set & t_syl) / n_syl if n_syl else 0.0)
+            + _W["len_ratio"] * min(nq, nt) / max(nq, nt)
+            + _W["len_full"] * max(0.0, 1 - abs(nt - full) / max(nt, full))
+            + (_W["idf_cover"] * sum(idf.get(ch, 1.0) for ch in common) / qs.idf_total
+               if qs.idf_total else 0.0)
+            + (_W["word_cover"] * sum(1 for w in qs.words if w in t) / n_words if n_words else 0.0)
+        )
+    return out
 
 
 assert {n for n, w in _W.items() if w} == {"bm25", "pinyin", "q_cover", "t_cover", "prefix",
                                           "syl_cover", "len_ratio", "len_full", "idf_cover",
-                                          "word_cover"}, "fast_score must compute every weighted feature"
+                                          "word_cover"}, "batch_scores must compute every weighted feature"

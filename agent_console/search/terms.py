@@ -107,13 +107,19 @@ def first_char_key(ch: str) -> int:
 
 
 class Vocabulary:
-    """Term → term id by binary search over the index's sorted keys (term id = rank)."""
+    """Term → term id by binary search over the index's sorted keys (term id = rank).
 
-    __slots__ = ("keys", "terms")
+    Ids once looked up are remembered (queries typed one key at a time share nearly all their
+    terms, and hashing a term costs more than the search for it); the keys never change, a new
+    build makes a new vocabulary."""
+
+    __slots__ = ("keys", "terms", "_seen")
+    REMEMBER = 200_000  # term ids kept; past this the memory starts afresh
 
     def __init__(self, keys: np.ndarray, terms: TermKeys | None = None) -> None:
         self.keys = keys
         self.terms = terms or TermKeys.current()
+        self._seen: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -122,10 +128,16 @@ class Vocabulary:
         """Term ids for ``terms``, -1 where a term is not in the vocabulary."""
         if not len(self.keys) or not terms:
             return np.full(len(terms), -1, dtype=np.int64)
-        k = self.terms.keys(terms)
-        at = np.searchsorted(self.keys, k)
-        at_c = np.minimum(at, len(self.keys) - 1)
-        return np.where(self.keys[at_c] == k, at_c, -1).astype(np.int64)
+        seen = self._seen
+        missing = [t for t in terms if t not in seen]
+        if missing:
+            if len(seen) + len(missing) > self.REMEMBER:
+                seen = self._seen = {}
+            k = self.terms.keys(missing)
+            at = np.searchsorted(self.keys, k)
+            at_c = np.minimum(at, len(self.keys) - 1)
+            seen.update(zip(missing, np.where(self.keys[at_c] == k, at_c, -1).tolist()))
+        return np.fromiter((seen[t] for t in terms), dtype=np.int64, count=len(terms))
 
     def get(self, term: str) -> int | None:
         tid = int(self.ids([term])[0])

@@ -261,11 +261,15 @@ def test_bulk_build_equals_one_article_at_a_time(monkeypatch, chunk):
     assert expected == len(index.post_docs)
 
 
-def test_fast_score_equals_the_weighted_features():
-    from agent_console.search.rerank import fast_score, features, query_side, score
+def test_batch_scores_equal_the_weighted_features():
+    from agent_console.search.rerank import batch_scores, features, query_side, score
 
-    for q in ("路灯坏了", "gjj怎么提取", "怎么办理居住证", "𠮷", "a"):
+    texts = ["路灯不亮或白天亮灯", "公积金提取", "居住证办理", "𠮷野家", "b", "路口红绿灯坏了", "",
+             "[bold]路灯[/bold]😀"]
+    for q in ("路灯坏了", "gjj怎么提取", "怎么办理居住证", "𠮷", "a", ""):
         side = query_side(q, {ch: 1.0 + i for i, ch in enumerate(q)})
-        for t in ("路灯不亮或白天亮灯", "公积金提取", "居住证办理", "𠮷野家", "b", "路口红绿灯坏了"):
-            for bm25 in (0.0, 0.4, 1.0):
-                assert abs(fast_score(side, t, bm25) - score(features(side, t, bm25))) < 1e-9
+        for bm25 in (0.0, 0.4, 1.0):
+            got = batch_scores(side, texts, [bm25] * len(texts))
+            assert len(got) == len(texts)
+            for t, value in zip(texts, got):
+                assert abs(value - score(features(side, t, bm25))) < 1e-9, (q, t)
