@@ -169,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     notes.add_argument("--json", action="store_true")
     _db_option(notes)
 
+    from agent_console import cli_train
+
+    cli_train.add_parser(sub, _db_option)
+
     bench = sub.add_parser("bench", help="容量基准：多座席负载与大数据量查询（在单独的基准数据库上运行）")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="操作", required=True)
     bl = bench_sub.add_parser(
@@ -784,13 +788,19 @@ def run_console(args) -> int:
     return code
 
 
+def cmd_train(args) -> int:
+    from agent_console import cli_train
+
+    return cli_train.cmd_train(args, _open)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
                 "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise,
                 "intake": cmd_intake, "simulate": cmd_simulate, "calendar": cmd_calendar,
-                "bench": cmd_bench}
+                "bench": cmd_bench, "train": cmd_train}
     from agent_console.services.health import is_outage, outage_message
     from agent_console.store.seed import NotADemoDatabase
 

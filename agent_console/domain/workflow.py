@@ -83,7 +83,8 @@ ACTION_LABELS = {
 NOTES = frozenset({Action.CONTACT, Action.PART, Action.CONSULT})
 
 # Who works where (Art. 6, 15–20); the administrator may stand in for any desk of the centre.
-CALL_TAKERS = frozenset({Role.SEAT_AGENT, Role.EXPERT, Role.TRAINER, Role.ADMIN})
+# Trainers take simulated calls only (over practice databases, where the trainee is a seat agent)
+CALL_TAKERS = frozenset({Role.SEAT_AGENT, Role.EXPERT, Role.ADMIN})
 DISPATCH_DESK = frozenset({Role.DISPATCHER, Role.ADMIN})  # dispatch and the review queues
 CALLBACK_DESK = frozenset({Role.CALLBACK, Role.ADMIN})  # callbacks and reopening (Art. 20)
 SUPERVISION_DESK = frozenset({Role.SUPERVISOR, Role.ADMIN})  # tiered supervision (Art. 19)

@@ -127,6 +127,16 @@ class AccountService:
             return session.scalar(select(Operator.id).where(Operator.active.is_(True)).limit(1)) \
                 is not None
 
+    def operator_by_staff_no(self, staff_no: str) -> OperatorInfo | None:
+        """An active account by staff number (for commands run on someone's behalf)."""
+        with self._factory() as session:
+            op = session.scalar(select(Operator).where(Operator.staff_no == staff_no.strip(),
+                                                       Operator.active.is_(True)))
+            if op is None:
+                return None
+            unit = session.get(Unit, op.unit_id) if op.unit_id else None
+            return to_info(op, unit)
+
     # ------------------------------------------------------------------ log-in
     def authenticate(self, staff_no: str, password: str) -> OperatorInfo:
         """Every attempt is recorded; five wrong passwords in a row lock the account for

@@ -20,10 +20,13 @@ from agent_console.services.intake import IntakeService
 from agent_console.services.knowledge import KnowledgeService
 from agent_console.services.online import OnlineIntakeService
 from agent_console.services.orders import OrderService
+from agent_console.services.practice import PracticeRoom
 from agent_console.services.records import RecordsService
 from agent_console.services.reference import Reference, load_reference
 from agent_console.services.seat_outbox import SeatOutbox
 from agent_console.services.supervision import SupervisionService
+from agent_console.services.training import TrainingService
+from agent_console.services.training_catalogue import build_catalogue
 from agent_console.store import migrate
 from agent_console.store.engine import (
     make_engine,
@@ -57,6 +60,8 @@ class Services:
     health: DbHealth
     outbox: SeatOutbox
     calendar: CalendarService
+    training: TrainingService
+    practice: PracticeRoom
     feeds: list[ChangeFeed] = field(default_factory=list)
 
     def watch_changes(self, on_change: Callable[[Change], None]) -> ChangeFeed | None:
@@ -153,4 +158,7 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         outbox=SeatOutbox(intake, Outbox(outbox_path(settings.outbox_dir, settings.db_url)),
                           health, clock),
         calendar=calendar,
+        training=TrainingService(factory, clock, settings.data_dir / "training",
+                                 lambda: build_catalogue(catalog, reference)),
+        practice=PracticeRoom(settings, lambda: (catalog.articles(), catalog.kb_version()), clock),
     )

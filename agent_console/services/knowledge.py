@@ -330,14 +330,11 @@ class KnowledgeService:
                     writer.writeheader()
                     writer.writerows(flat)
             else:
-                from openpyxl import Workbook
+                from agent_console.services.tabular import save_xlsx
 
-                wb = Workbook(write_only=True)
-                ws = wb.create_sheet("知识库")
-                ws.append(list(EXPORT_FIELDS))
-                for r in flat:
-                    ws.append([r[k] for k in EXPORT_FIELDS])
-                wb.save(path)
+                # formula-looking text (an answer starting with "=") stays text
+                save_xlsx(path, [("知识库", list(EXPORT_FIELDS),
+                                  ([r[k] for k in EXPORT_FIELDS] for r in flat))])
         else:
             raise ServiceError("仅支持导出为 .jsonl、.csv 或 .xlsx 文件")
         return len(rows)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -408,3 +409,54 @@ class CalendarDayRow(Base):
     kind: Mapped[str] = mapped_column(String(4))  # 上班 / 休息
     name: Mapped[str] = mapped_column(String(40))
     imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TrainingSet(Base):
+    """A trainer's set of practice scenarios (issue 12), assigned to seat agents."""
+
+    __tablename__ = "training_sets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TrainingSetItem(Base):
+    __tablename__ = "training_set_items"
+    set_id: Mapped[int] = mapped_column(ForeignKey("training_sets.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[str] = mapped_column(String(80))
+
+
+class TrainingAssignment(Base):
+    __tablename__ = "training_assignments"
+    __table_args__ = (UniqueConstraint("set_id", "trainee_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("training_sets.id"))
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TrainingAttempt(Base):
+    """One simulated call and its debrief. Never a call, an order or a report figure: the
+    call itself ran over a practice database (services.practice)."""
+
+    __tablename__ = "training_attempts"
+    __table_args__ = (
+        Index("ix_training_attempt_trainee_ended", "trainee_id", "ended_at"),
+        Index("ix_training_attempt_scenario", "scenario_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    set_id: Mapped[int | None] = mapped_column(ForeignKey("training_sets.id"))
+    scenario_id: Mapped[str] = mapped_column(String(80))
+    scenario_title: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime] = mapped_column(DateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    debrief: Mapped[dict] = mapped_column(JSON)

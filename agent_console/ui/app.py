@@ -33,15 +33,17 @@ KB_POLL_SECONDS = 10.0
 WATCH_SECONDS = 3.0  # outage probe while the database is away; outbox delivery while it waits
 RETRY_INDEX_SECONDS = 5.0
 CALENDAR_RELOAD_SECONDS = 600.0  # another console's calendar import shows up by then
-SEAT_ROLES = frozenset({Role.SEAT_AGENT, Role.TRAINER, Role.ADMIN, Role.EXPERT})
+# A trainer's calls are simulated (the 培训 screen, over practice databases): no real seat
+SEAT_ROLES = frozenset({Role.SEAT_AGENT, Role.ADMIN, Role.EXPERT})
+TRAINING_ROLES = frozenset({Role.SEAT_AGENT, Role.TRAINER, Role.ADMIN})
 ORDER_ROLES = frozenset({Role.DISPATCHER, Role.CALLBACK, Role.SUPERVISOR, Role.UNIT_LIAISON,
                          Role.ADMIN, Role.SEAT_AGENT, Role.TRAINER})
 EXPERT_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
-HOME_SCREENS = ("seat", "expert", "orders")
+HOME_SCREENS = ("seat", "expert", "orders", "training")
 HOME = {
     Role.SEAT_AGENT: "seat",
-    Role.TRAINER: "seat",
+    Role.TRAINER: "training",
     Role.ADMIN: "seat",
     Role.EXPERT: "expert",
     Role.DISPATCHER: "orders",
@@ -71,6 +73,7 @@ class ConsoleApp(App):
         Binding("ctrl+t", "goto('seat')", "坐席受理", id="goto_seat"),
         Binding("ctrl+e", "goto('expert')", "专家队列", id="goto_expert"),
         Binding("ctrl+o", "goto('orders')", "工单列表", id="goto_orders"),
+        Binding("ctrl+g", "goto('training')", "培训", id="goto_training"),
     ]
 
     def __init__(self, services, keymap: dict[str, str] | None = None,
@@ -339,8 +342,11 @@ class ConsoleApp(App):
 
     def _screen_for(self, name: str):
         if name == "seat":
-            return SeatScreen(self.services, self.operator,
-                              "培训受理" if self.operator.role is Role.TRAINER else "坐席受理")
+            return SeatScreen(self.services, self.operator, "坐席受理")
+        if name == "training":
+            from agent_console.ui.screens.training import TrainingScreen
+
+            return TrainingScreen(self.services, self.operator)
         if name == "expert":
             return ExpertQueueScreen(self.services, self.operator)
         return OrdersScreen(self.services, self.operator)
@@ -349,10 +355,15 @@ class ConsoleApp(App):
         if self.operator is None:
             return False
         role = self.operator.role
-        return role in {"seat": SEAT_ROLES, "expert": EXPERT_ROLES, "orders": ORDER_ROLES}[name]
+        return role in {"seat": SEAT_ROLES, "expert": EXPERT_ROLES, "orders": ORDER_ROLES,
+                        "training": TRAINING_ROLES}[name]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "goto":
+            from agent_console.ui.screens.practice import PracticeSeatScreen
+
+            if any(isinstance(s, PracticeSeatScreen) for s in self.screen_stack):
+                return False  # a simulated call is finished (or given up) first
             # only offered to roles that work on more than one kind of screen
             kinds = [k for k in HOME_SCREENS if self._allowed(k)]
             return bool(parameters) and parameters[0] in kinds and len(kinds) > 1

@@ -5,6 +5,7 @@ from textual.widgets import Input, TextArea
 from agent_console.ui.screens.help import HelpScreen
 from agent_console.ui.screens.login import LoginScreen
 from agent_console.ui.screens.seat import SeatScreen
+from agent_console.ui.screens.training import TrainingScreen
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from agent_console.ui.screens.orders import OrdersScreen
 from tests.ui.helpers import SIZE, login, make_app, screen_text, settle
@@ -114,7 +115,7 @@ async def test_login_routes_each_role_to_its_screen(services):
     for staff_no, screen_type in (("1001", SeatScreen), ("2001", ExpertQueueScreen),
                                   ("3001", OrdersScreen), ("3002", OrdersScreen),
                                   ("3003", OrdersScreen), ("5001", OrdersScreen),
-                                  ("4001", SeatScreen), ("9001", SeatScreen)):
+                                  ("4001", TrainingScreen), ("9001", SeatScreen)):
         app = make_app(services)
         async with app.run_test(size=SIZE) as pilot:
             await login(pilot, staff_no)

@@ -198,9 +198,9 @@ def test_the_life_of_an_order():
 
 def test_create_is_for_call_takers_and_known_units():
     ok = Create(lead_unit_id=LEAD, request_type="咨询", urgency="一般")
-    for who in (SEAT, EXPERT, TRAINER, ADMIN):
+    for who in (SEAT, EXPERT, ADMIN):
         assert isinstance(decide(None, ok, who, FACTS), Decision)
-    for who in (DISPATCHER, CALLBACK, SUPERVISOR, LEAD_LIAISON):
+    for who in (DISPATCHER, CALLBACK, SUPERVISOR, TRAINER, LEAD_LIAISON):
         assert decide(None, ok, who, FACTS) == Refusal(f"{who.role.label}无权受理来电")
     assert decide(None, replace(ok, lead_unit_id=999), SEAT, FACTS) == \
         Refusal("牵头单位不存在，请重新选择", "lead_unit")
