@@ -107,9 +107,14 @@ def _run(args, open_services) -> int:
     for line in scenario.lines:
         print(f"  [{line.at:>5.0f} 秒] 来电人：{line.text}")
     print(f"处理：{ACTION_LABELS[plan.action]} —— {message}")
-    print(f"{'评分项':<8}{'得分':>8}{'分值':>6}  应为 / 实际")
+    from rich.cells import cell_len
+
+    def pad(text: str, width: int) -> str:  # Chinese characters are two cells wide
+        return text + " " * max(0, width - cell_len(text))
+
+    print(f"{pad('评分项', 14)}{'得分':>6}{'分值':>6}  应为 / 实际")
     for item in debrief.items:
-        print(f"{item.label:<8}{item.points:>8.1f}{item.weight:>6}  {item.expected} / {item.actual}")
+        print(f"{pad(item.label, 14)}{item.points:>8.1f}{item.weight:>8}  {item.expected} / {item.actual}")
     verdict = "通过" if debrief.passed else "未通过"
     print(f"总分 {debrief.total:.1f}（{verdict}），用时 {debrief.seconds:.0f} 秒")
     print(f"复盘：{debrief.explanation}")

@@ -346,10 +346,11 @@ class TrainingService:
             return out
 
     # ------------------------------------------------------------------ progress and export
-    def progress(self, viewer: OperatorInfo, trainee_no: str) -> list[tuple[datetime, float, bool]]:
-        """A trainee's attempts oldest first: (when, score, passed), for the chart."""
+    def progress(self, viewer: OperatorInfo, trainee_no: str) -> list[tuple[datetime, float, bool, str]]:
+        """A trainee's attempts oldest first: (when, score, passed, scenario title), for the
+        chart."""
         rows = self.attempts(viewer, trainee_no=trainee_no, limit=10_000)
-        return [(a.started_at, a.score, a.passed) for a in reversed(rows)]
+        return [(a.started_at, a.score, a.passed, a.scenario_title) for a in reversed(rows)]
 
     def export(self, viewer: OperatorInfo, path: Path) -> int:
         """Every attempt to .xlsx (with the trainees' progress and the most failed scenarios,

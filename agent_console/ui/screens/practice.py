@@ -81,7 +81,7 @@ class Transcript(VerticalScroll):
         # wrapped as CJK text (between any two characters), not at the spaces
         self.query_one("#transcript-text", Static).update(
             script_text(text) if text else Text("（等待来电人说话…）", style="dim"))
-        self.scroll_end(animate=False)
+        self.call_after_refresh(self.scroll_end, animate=False)  # the newest line in view
 
 
 class PracticeSeatScreen(SeatScreen):
@@ -236,11 +236,12 @@ class PracticeSeatScreen(SeatScreen):
         self.steps.append(Step(self.elapsed, OUTCOME_STEPS["warning"]))
         super().action_warning()
 
-    def action_next_call(self) -> None:
-        self.notify("培训模式：一次练习只有这一通来电；按 Ctrl+X 结束练习", severity="warning")
-
-    def action_take_online(self) -> None:
-        self.notify("培训模式不处理网上来件", severity="warning")
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """One call per practice: no next call, no online submissions, no local outbox (the
+        keys leave the key line, which then has room for F11 and Ctrl+X at 80 columns)."""
+        if action in ("next_call", "take_online", "outbox"):
+            return False
+        return True
 
     def action_give_up(self) -> None:
         if self._ended:

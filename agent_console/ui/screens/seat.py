@@ -88,9 +88,11 @@ SHORT_KEYS = {"help": "帮助", "focus_kb": "搜索", "focus_content": "内容",
               "answer_online": "答复", "expert_seat": "专家", "work_order": "派单",
               "not_accepted": "不受理", "emergency": "紧急", "warning": "警示",
               "next_call": "下一通", "take_online": "网件", "quit": "退出",
-              "goto_orders": "工单", "goto_expert": "专家队列", "goto_seat": "受理"}
+              "goto_orders": "工单", "goto_expert": "专家队列", "goto_seat": "受理",
+              "goto_training": "培训"}
 # left out, in this order, when even the short words do not fit
-OPTIONAL_KEYS = ("focus_kb", "focus_content", "goto_orders", "goto_expert", "goto_seat", "quit")
+OPTIONAL_KEYS = ("focus_kb", "focus_content", "goto_training", "goto_orders", "goto_expert",
+                 "goto_seat", "quit")
 
 
 class SeatScreen(Screen):

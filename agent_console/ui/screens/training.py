@@ -29,7 +29,7 @@ from agent_console.domain.training import Scenario
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
 from agent_console.services.training import TRAINERS
-from agent_console.ui.safe import add_row
+from agent_console.ui.safe import add_row, script_text
 from agent_console.ui.screens.dialogs import Dialog
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.widgets.header import ConsoleHeader, format_duration
@@ -72,8 +72,12 @@ class SetDialog(Dialog):
                         id="set-description")
             yield SelectionList[str](*[(Text(f"{s.title}（{s.level}）"), s.id, s.id in chosen)
                                        for s in self._library], id="set-scenarios")
+            made = [i[3:] for i in (self._current.scenario_ids if self._current else ())
+                    if i.startswith("kb:")]
+            yield Input("，".join(made), id="set-kb",
+                        placeholder="另加由知识库条目生成的练习：条目编号，逗号分隔（如 KB-UC-083）")
             yield Static("", id="set-error", classes="field-error")
-            yield Static(Text("空格 勾选场景，Ctrl+S 保存，Esc 取消", style="dim"))
+            yield Static(Text("空格 勾选场景，Tab 下一项，Ctrl+S 保存，Esc 取消", style="dim"))
 
     BINDINGS = [*Dialog.BINDINGS, Binding("ctrl+s", "save", "保存", id="set_save")]
 
@@ -81,9 +85,11 @@ class SetDialog(Dialog):
         self.set_focus(self.query_one("#set-name", Input))
 
     def action_save(self) -> None:
+        raw = self.query_one("#set-kb", Input).value.replace("，", ",").replace(" ", ",")
+        made = [f"kb:{a.strip()}" for a in raw.split(",") if a.strip()]
         self.dismiss((self.query_one("#set-name", Input).value,
                       self.query_one("#set-description", Input).value,
-                      list(self.query_one("#set-scenarios", SelectionList).selected)))
+                      list(self.query_one("#set-scenarios", SelectionList).selected) + made))
 
     def show_errors(self, errors: dict[str, str]) -> None:
         self.query_one("#set-name-error", Static).update(Text(errors.get("name", ""), style="red"))
@@ -309,7 +315,8 @@ class TrainingScreen(Screen):
                done=partial(self._draw_progress, no, name), group="training-progress",
                exclusive=True, name="training_progress")
 
-    def _draw_progress(self, no: str, name: str, points: list[tuple[datetime, float, bool]]) -> None:
+    def _draw_progress(self, no: str, name: str,
+                       points: list[tuple[datetime, float, bool, str]]) -> None:
         self.query_one("#progress-title", Static).update(
             Text(f"{no} {name} 的得分变化（共 {len(points)} 次，左旧右新）", style="bold"))
         self.query_one("#progress-chart", Sparkline).data = [p[1] for p in points] or [0]
@@ -318,14 +325,15 @@ class TrainingScreen(Screen):
             passed = sum(1 for p in points if p[2])
             text.append(f"通过 {passed} 次 / {len(points)} 次，最高 {max(p[1] for p in points):.1f}，"
                         f"最近 {points[-1][1]:.1f}\n")
-            for when, value, ok in points[-10:]:
+            for when, value, ok, title in points[-10:]:
                 bar = "█" * int(value // 10)
                 text.append(f"{when:%m-%d %H:%M} ", style="dim")
                 text.append(f"{bar:<10} ", style="green" if ok else "red")
-                text.append(f"{value:.0f}\n")
+                text.append(f"{value:>3.0f}  ")
+                text.append(title + "\n")
         else:
             text.append("还没有练习记录", style="dim")
-        self.query_one("#progress-detail", Static).update(text)
+        self.query_one("#progress-detail", Static).update(script_text(text))  # CJK wrapping
 
     @on(DataTable.RowSelected, "#practice-list")
     def _practice_selected(self) -> None:
