@@ -184,8 +184,9 @@ async def test_a_trainer_builds_assigns_follows_and_exports(services, tmp_path):
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_training(pilot, "4001")
-        screen.query_one("#training-tabs").active = "tab-sets"
+        await pilot.press("3")  # the 场景组 tab, by its number
         await settle(pilot)
+        assert screen.query_one("#training-tabs").active == "tab-sets"
         await pilot.press("n")
         await settle(pilot)
         dialog = app.screen

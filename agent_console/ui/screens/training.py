@@ -46,7 +46,8 @@ def scenario_brief(scenario: Scenario, trainer: bool = False) -> Text:
     if trainer:
         if scenario.summary:
             text.append("场景说明（仅培训师可见）：" + scenario.summary + "\n")
-        text.append(f"文件：{scenario.source}\n", style="dim")
+        text.append(f"文件：{Path(scenario.source).name if scenario.source.endswith(('.yaml', '.yml')) else scenario.source}\n",
+                    style="dim")
     who = scenario.persona.phone or "未显示号码"
     text.append(f"来电：{who}\n", style="dim")
     return text
@@ -136,6 +137,10 @@ class TrainingScreen(Screen):
         Binding("g", "assign", "分配给学员", id="train_assign"),
         Binding("x", "export", "导出成绩", id="train_export"),
         Binding("r", "refresh", "刷新", id="train_refresh"),
+        *[Binding(str(n), f"tab('{tab}')", label, show=False, id=f"train_tab_{tab[4:]}")
+          for n, (tab, label) in enumerate((("tab-practice", "练习"), ("tab-attempts", "成绩"),
+                                            ("tab-sets", "场景组"), ("tab-progress", "学员进度"),
+                                            ("tab-failed", "常错场景")), 1)],
     ]
 
     def __init__(self, services, operator: OperatorInfo, *, live_timer: bool = True) -> None:
@@ -196,6 +201,14 @@ class TrainingScreen(Screen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen("培训", binding_rows(self)))
+
+    def action_tab(self, tab: str) -> None:
+        """1–5: the tabs (a trainee has the first two)."""
+        tabs = self.query_one("#training-tabs", TabbedContent)
+        if tabs.query(f"#{tab}"):
+            tabs.active = tab
+            table = tabs.query_one(f"#{tab} DataTable", DataTable)
+            self.set_focus(table)
 
     def _status(self, message: str, style: str = "") -> None:
         self.query_one("#training-status", Static).update(Text(message, style=style))
