@@ -213,10 +213,11 @@ def _filled(handling: Handling, name: str) -> bool:
 
 
 def score(scenario: Scenario, handling: Handling, *, units: dict[str, str] | None = None,
-          reasons: dict[int, str] | None = None,
-          warnings: dict[int, str] | None = None) -> Debrief:
+          reasons: dict[int, str] | None = None, warnings: dict[int, str] | None = None,
+          articles: dict[str, str] | None = None) -> Debrief:
     """Each rubric item of the scenario scored against the handling; ``units`` (code → name),
-    ``reasons`` and ``warnings`` (code → title) name what the debrief shows."""
+    ``reasons`` and ``warnings`` (code → title) and ``articles`` (KB id → title) name what the
+    debrief shows."""
     exp = scenario.expected
     units = units or {}
     reasons = reasons or {}
@@ -277,17 +278,19 @@ def score(scenario: Scenario, handling: Handling, *, units: dict[str, str] | Non
         out.append(ItemScore(item, label, weight, round(got, 4), e, a))
     total_weight = sum(w for _i, w in scenario.rubric) or 1
     total = round(100.0 * sum(s.points for s in out) / total_weight, 1)
-    return Debrief(scenario.id, tuple(out), total, handling.seconds, explanation(scenario, units),
-                   handling.steps)
+    return Debrief(scenario.id, tuple(out), total, handling.seconds,
+                   explanation(scenario, units, articles), handling.steps)
 
 
-def explanation(scenario: Scenario, units: dict[str, str] | None = None) -> str:
+def explanation(scenario: Scenario, units: dict[str, str] | None = None,
+                articles: dict[str, str] | None = None) -> str:
     """What was expected and why, in plain Chinese (the debrief's last part)."""
     exp = scenario.expected
     units = units or {}
     parts = [f"应当：{ACTION_LABELS[exp.action]}"]
     if exp.kb_article:
-        parts.append(f"可答复的知识库条目：{exp.kb_article}")
+        title = (articles or {}).get(exp.kb_article)
+        parts.append(f"可答复的知识库条目：{exp.kb_article}" + (f"《{title}》" if title else ""))
     if exp.lead_unit:
         lead = units.get(exp.lead_unit, exp.lead_unit)
         parts.append(f"牵头单位：{lead}")

@@ -133,4 +133,10 @@ def debrief_for(call: PracticeCall, handling: Handling) -> Debrief:
     units = {u.code: u.name for u in services.catalog.units().values()}
     reasons = {i.code: i.title for i in services.reference.not_accepted}
     warnings = {i.code: i.title for i in services.reference.warnings}
-    return score(call.scenario, handling, units=units, reasons=reasons, warnings=warnings)
+    articles = {}
+    for article_id in {call.scenario.expected.kb_article, handling.kb_article} - {None}:
+        info = services.catalog.article(article_id)
+        if info is not None:
+            articles[article_id] = info.title
+    return score(call.scenario, handling, units=units, reasons=reasons, warnings=warnings,
+                 articles=articles)
