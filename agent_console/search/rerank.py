@@ -96,7 +96,7 @@ def score(f: tuple[float, ...], weights: tuple[float, ...] = WEIGHTS) -> float:
 _W = dict(zip(FEATURES, WEIGHTS))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)  # hot texts only: at 200k a larger one thrashes and loads the GC
 def text_side(t: str) -> tuple[frozenset[str], str, frozenset[str], int]:
     """What the features need of a candidate text: its characters, its syllables (joined and
     as a set) and its length, computed once per text."""

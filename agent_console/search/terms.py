@@ -114,7 +114,7 @@ class Vocabulary:
     build makes a new vocabulary."""
 
     __slots__ = ("keys", "terms", "_seen")
-    REMEMBER = 200_000  # term ids kept; past this the memory starts afresh
+    REMEMBER = 50_000  # term ids kept; past this the memory starts afresh
 
     def __init__(self, keys: np.ndarray, terms: TermKeys | None = None) -> None:
         self.keys = keys
