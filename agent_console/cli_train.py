@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def add_parser(sub, db_option) -> None:
-    train = sub.add_parser("train", help="培训：模拟来电场景的检查、试演与成绩导出")
+    train = sub.add_parser("train", help="培训：模拟来电场景的检查（validate）、试演（run）与成绩导出（export）")
     train_sub = train.add_subparsers(dest="train_command", metavar="子命令", required=True)
     v = train_sub.add_parser(
         "validate", help="按真实的基础数据（承办单位、诉求分类、知识库条目等）检查场景文件，"
@@ -25,18 +25,22 @@ def add_parser(sub, db_option) -> None:
     r.add_argument("--action", choices=["直接答复", "专家座席", "派发工单", "不予受理", "紧急联动",
                                         "劝阻警示"],
                    help="改按此结果处理（默认：场景的标准处理）")
-    r.add_argument("--article", help="选用的知识库条目编号")
-    r.add_argument("--category", help="诉求分类（完整路径）")
-    r.add_argument("--unit", help="牵头单位代码")
-    r.add_argument("--co", help="配合单位代码，逗号分隔")
-    r.add_argument("--reason", type=int, help="不予受理情形（第十一条，1–7）")
-    r.add_argument("--services", help="联动热线，逗号分隔，如 119,120")
-    r.add_argument("--warning", type=int, help="警示情形（第二十五条）")
-    r.add_argument("--ask", help="向来电人询问的事项，逗号分隔：address,name,consent,phone；"
+    r.add_argument("--article", metavar="条目编号", help="选用的知识库条目编号")
+    r.add_argument("--category", metavar="分类路径", help="诉求分类（完整路径）")
+    r.add_argument("--unit", metavar="单位代码", help="牵头单位代码")
+    r.add_argument("--co", metavar="单位代码,…", help="配合单位代码，逗号分隔")
+    r.add_argument("--reason", type=int, metavar="情形", help="不予受理情形（第十一条，1–7）")
+    r.add_argument("--services", metavar="热线,…", help="联动热线，逗号分隔，如 119,120")
+    r.add_argument("--warning", type=int, metavar="情形", help="警示情形（第二十五条）")
+    r.add_argument("--ask", metavar="事项,…", help="向来电人询问的事项，逗号分隔：address,name,consent,phone；"
                                  "写 none 表示不询问")
-    r.add_argument("--seconds", type=float, help="通话用时（秒），默认 60 或场景时限")
+    r.add_argument("--seconds", type=float, metavar="秒", help="通话用时（秒），默认 60 或场景时限")
     r.add_argument("--json", action="store_true", help="最后一行输出 JSON 结果")
     db_option(r)
+    e = train_sub.add_parser("export", help="导出全部练习成绩：.xlsx（成绩记录、学员进度、常错场景三张表）或 .csv（成绩记录）")
+    e.add_argument("file", metavar="文件", help="导出到的文件（扩展名 .xlsx 或 .csv）")
+    e.add_argument("--as", dest="staff_no", required=True, metavar="工号", help="培训师或管理员的工号")
+    db_option(e)
 
 
 def _scenario_path(args) -> Path:
@@ -52,7 +56,29 @@ def cmd_train(args, open_services) -> int:
         return _validate(args, open_services)
     if args.train_command == "run":
         return _run(args, open_services)
+    if args.train_command == "export":
+        return _export(args, open_services)
     raise AssertionError(args.train_command)
+
+
+def _export(args, open_services) -> int:
+    from agent_console.services.errors import ServiceError
+
+    services = open_services(args)
+    try:
+        operator = services.accounts.operator_by_staff_no(args.staff_no)
+        if operator is None:
+            print(f"工号 {args.staff_no} 不存在或已停用", file=sys.stderr)
+            return 2
+        try:
+            n = services.training.export(operator, Path(args.file))
+        except ServiceError as exc:
+            print(exc.message, file=sys.stderr)
+            return 2
+    finally:
+        services.close()
+    print(f"已导出 {n} 条练习记录到 {args.file}")
+    return 0
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -94,6 +120,12 @@ def _run(args, open_services) -> int:
             if value is not None:
                 changes[key] = tuple(v for v in value if v != "none")
         plan = replace(plan, **changes)
+        from agent_console.domain.enums import EmergencyService
+
+        unknown = [sv for sv in plan.services if sv not in {e.value for e in EmergencyService}]
+        if unknown:
+            print(f"联动热线应为 110、119、120、122：{'、'.join(unknown)} 不是", file=sys.stderr)
+            return 2
         call = services.practice.open(scenario, operator)
         try:
             handling, debrief, message = perform(call, plan)

@@ -51,6 +51,7 @@ NEEDS = {"request_type": "request_type", "category": "category", "lead_unit": "l
          "co_handlers": "co_handlers", "kb_article": "kb_article", "reason": "reason",
          "services": "services", "warning": "warning", "fields": "fields", "asked": "ask"}
 PASS_MARK = 80.0
+NOT_ENDED = "未完成受理（中途结束）"
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def score(scenario: Scenario, handling: Handling, *, units: dict[str, str] | Non
         if item == "outcome":
             got = 1.0 if right_action else 0.0
             e = ACTION_LABELS[exp.action]
-            a = ACTION_LABELS.get(handling.action, "未结束通话") if handling.action else "未结束通话"
+            a = ACTION_LABELS.get(handling.action, NOT_ENDED) if handling.action else NOT_ENDED
         elif item == "request_type":
             got = float(handling.request_type == exp.request_type)
             e, a = exp.request_type or "", handling.request_type or "未选"
@@ -244,7 +245,8 @@ def score(scenario: Scenario, handling: Handling, *, units: dict[str, str] | Non
             got = _jaccard(exp.co_handlers, handling.co_handlers) if right_action else 0.0
             e, a = _label_set(exp.co_handlers, units), _label_set(handling.co_handlers, units)
         elif item == "kb_article":
-            got = float(handling.kb_article == exp.kb_article)
+            # the article counts with the right outcome only: an order that cites it is no answer
+            got = float(right_action and handling.kb_article == exp.kb_article)
             e, a = exp.kb_article or "", handling.kb_article or "未选用"
         elif item == "reason":
             got = float(right_action and handling.reason == exp.reason)
@@ -270,9 +272,10 @@ def score(scenario: Scenario, handling: Handling, *, units: dict[str, str] | Non
             e = _label_set(exp.ask, QUESTIONS)
             a = _label_set(handling.asked, QUESTIONS) if handling.asked else "未询问"
         elif item == "time":
-            got = _time_score(handling.seconds, scenario.time_limit) if handling.action else 0.0
-            e = f"{scenario.time_limit} 秒内" if scenario.time_limit else "结束通话"
-            a = f"{handling.seconds:.0f} 秒"
+            # speed counts only for the right outcome (a fast wrong answer earns nothing)
+            got = _time_score(handling.seconds, scenario.time_limit) if right_action else 0.0
+            e = f"{scenario.time_limit} 秒内" if scenario.time_limit else "不限时（处理正确即得分）"
+            a = f"{int(handling.seconds)} 秒"
         else:  # pragma: no cover - the loader refuses unknown items
             raise ValueError(item)
         out.append(ItemScore(item, label, weight, round(got, 4), e, a))
@@ -291,9 +294,11 @@ def explanation(scenario: Scenario, units: dict[str, str] | None = None,
     if exp.kb_article:
         title = (articles or {}).get(exp.kb_article)
         parts.append(f"可答复的知识库条目：{exp.kb_article}" + (f"《{title}》" if title else ""))
-    if exp.lead_unit:
+    if exp.lead_unit and exp.action in (Outcome.WORK_ORDER, Outcome.EMERGENCY):
         lead = units.get(exp.lead_unit, exp.lead_unit)
         parts.append(f"牵头单位：{lead}")
+    elif exp.lead_unit:  # an answer: who keeps the article, should the caller need an order
+        parts.append(f"如需派单，承办单位为：{units.get(exp.lead_unit, exp.lead_unit)}")
     if exp.co_handlers:
         parts.append(f"配合单位：{_label_set(exp.co_handlers, units)}")
     if exp.services:

@@ -169,7 +169,7 @@ def parse_scenario(text: str, path: str, catalogue: Catalogue) -> tuple[Scenario
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        return None, [ScenarioError(path, line, f"YAML 格式错误：{exc.problem or exc}")]
+        return None, [ScenarioError(path, line, f"格式错误：{_yaml_problem(exc.problem or str(exc))}")]
     except yaml.YAMLError as exc:
         return None, [ScenarioError(path, 0, f"YAML 格式错误：{exc}")]
     if root is None:
@@ -213,6 +213,28 @@ def parse_scenario(text: str, path: str, catalogue: Catalogue) -> tuple[Scenario
         history=tuple(history), source=path,
         consent=None if consent is None else _agrees(consent),
     ), []
+
+
+YAML_PROBLEMS = (
+    ("expected ',' or ']'", "方括号 [ ] 未闭合或缺少逗号；以 [ 开头的文字请加引号"),
+    ("expected ',' or '}'", "花括号 { } 未闭合或缺少逗号；以 { 开头的文字请加引号"),
+    ("mapping values are not allowed", "冒号用法不对：“键: 值”的冒号后要有空格，文字中含“: ”请整段加引号"),
+    ("found character '\\t'", "不能用 Tab 缩进，请用空格"),
+    ("could not find expected ':'", "缺少“键: 值”中的冒号"),
+    ("did not find expected key", "缩进不一致：同一层的项应对齐"),
+    ("did not find expected '-' indicator", "列表项缩进不一致：每项以“- ”开头并对齐"),
+    ("found unexpected end of stream", "引号未闭合"),
+    ("found undefined alias", "* 开头的文字请加引号"),
+    ("found duplicate anchor", "& 开头的文字请加引号"),
+    ("found unknown escape character", "双引号中的反斜杠 \\ 用法不对，可改用单引号"),
+)
+
+
+def _yaml_problem(problem: str) -> str:
+    for english, chinese in YAML_PROBLEMS:
+        if english in problem:
+            return chinese
+    return f"无法读取（{problem}）"
 
 
 def _agrees(reply: str) -> bool:
@@ -365,13 +387,12 @@ def _expected(r: _Reader, node, root, catalogue: Catalogue, persona: Persona | N
         return m.get(key, (None, None))[0]
 
     label = r.text(get("action"), "受理结果", max_len=10)
+    action = ACTIONS.get(label)
     if "action" not in m:
         r.error(node, f"expected 缺少 action（受理结果：{'、'.join(ACTIONS)}）")
-        return None
-    action = ACTIONS.get(label)
-    if action is None:
+    elif action is None:
         r.error(get("action"), f"受理结果应为：{'、'.join(ACTIONS)}")
-        return None
+    # the rest is checked all the same: every mistake of the file in one run
     request_type = r.text(get("request_type"), "诉求类型", required=False, max_len=10) or None
     if request_type and request_type not in {t.value for t in RequestType}:
         r.error(get("request_type"), f"诉求类型应为：{'、'.join(t.value for t in RequestType)}")
@@ -426,6 +447,8 @@ def _expected(r: _Reader, node, root, catalogue: Catalogue, persona: Persona | N
             r.error(node, message)
     if action is Outcome.WORK_ORDER and "category" not in m:
         r.error(node, "派发工单须写 category（诉求分类）")
+    if action is None:
+        return None
     return Expected(
         action=action, request_type=request_type, category=category, lead_unit=lead,
         co_handlers=tuple(co), kb_article=article, reason=reason, services=tuple(services),
@@ -508,12 +531,14 @@ def from_article(article_id: str, catalogue: Catalogue, phrasings: Iterable[str]
     lines = [p for p in phrasings if p.strip()] or [title]
     rng = random.Random(seed if seed is not None else article_id)
     first = rng.choice(lines)
-    said = [CallerLine(0.0, "喂，你好，我想问个事儿。"), CallerLine(3.0, first)]
-    for extra in [p for p in lines if p != first][:1]:
-        said.append(CallerLine(12.0, f"还有，{extra}"))
+    # one question, as a caller asks it (the other phrasings say the same thing another way)
+    said = [CallerLine(0.0, "喂，你好，我想问个事儿。"), CallerLine(3.0, first),
+            CallerLine(12.0, "这个该怎么办，你给我说说吧。")]
     phone = f"139{rng.randrange(10**8):08d}"
+    # the title names the field only: the article's own title would give the answer away
+    field = category.rsplit("/", 1)[-1] if category else "政策咨询"
     return Scenario(
-        id=f"{KB_PREFIX}{article_id}", title=f"知识库练习：{title}",
+        id=f"{KB_PREFIX}{article_id}", title=f"知识库练习：{field}",
         persona=Persona(name="", phone=phone, profile="普通市民，按知识库条目的常见问法提问"),
         lines=tuple(said),
         expected=Expected(action=Outcome.ANSWERED, category=category, lead_unit=unit,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import Role
 from agent_console.domain.text import check_text
-from agent_console.domain.training import ACTION_LABELS, Debrief, Handling, Scenario
+from agent_console.domain.training import ACTION_LABELS, NOT_ENDED, Debrief, Handling, Scenario
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied, ServiceError, ValidationFailed
 from agent_console.services.scenarios import KB_PREFIX, Catalogue, Loaded, from_article, load_scenarios
@@ -45,9 +45,9 @@ class SetInfo:
     name: str
     description: str
     scenario_ids: tuple[str, ...]
-    created_by: str
+    created_by: str  # "staff number name"
     created_at: datetime
-    trainees: tuple[str, ...]  # staff numbers assigned
+    trainees: tuple[str, ...]  # "staff number name" of each assigned
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,8 @@ class TrainingService:
 
     def sets(self) -> list[SetInfo]:
         with self._factory() as s:
-            staff = dict(s.execute(select(Operator.id, Operator.staff_no)).all())
+            staff = {i: f"{no} {name}" for i, no, name in
+                     s.execute(select(Operator.id, Operator.staff_no, Operator.name))}
             items: dict[int, list[str]] = defaultdict(list)
             for row in s.scalars(select(TrainingSetItem).order_by(TrainingSetItem.set_id,
                                                                   TrainingSetItem.position)):
@@ -312,7 +313,7 @@ class TrainingService:
     def _attempt(a: TrainingAttempt, o: Operator, set_name: str | None) -> AttemptInfo:
         from agent_console.domain.enums import Outcome
 
-        outcome = ACTION_LABELS.get(Outcome(a.outcome)) if a.outcome else "未结束通话"
+        outcome = ACTION_LABELS.get(Outcome(a.outcome)) if a.outcome else NOT_ENDED
         return AttemptInfo(a.id, o.staff_no, o.name, a.scenario_id, a.scenario_title,
                            set_name or "自选练习", a.started_at, a.seconds, a.score, a.passed,
                            outcome or a.outcome or "", a.debrief or {})

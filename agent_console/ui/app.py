@@ -102,6 +102,19 @@ class ConsoleApp(App):
             keymap, self._keymap_error = load_keymap(keymap_file or keymap_path())
         self._keymap = keymap
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q during a simulated call asks first, and the call is scored as given up
+        (kept with the trainee's attempts) before the console closes."""
+        from agent_console.ui.screens.practice import PracticeSeatScreen
+
+        practice = next((s for s in self.screen_stack
+                         if isinstance(s, PracticeSeatScreen) and not s.ended), None)
+        if practice is None:
+            self.exit()
+            return
+        practice.give_up(then=self.exit, question="正在进行模拟来电，尚未记录受理结果。"
+                                                  "退出将按未完成评分并保存，确定退出吗？")
+
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Toasts never parse markup: messages carry caller text, order numbers, file names."""

@@ -146,7 +146,7 @@ async def test_three_scenarios_right_and_wrong(services):
         attempts = services.training.attempts(services.accounts.authenticate("4001", "demo"))
         assert len(attempts) == 6
         table = app.screen.query_one("#practice-list")
-        states = {screen_row[0].id: str(table.get_row_at(i)[4])
+        states = {screen_row[0].id: str(table.get_row_at(i)[0])
                   for i, screen_row in enumerate(app.screen._practice_rows)}
         assert states["kb-streetlight"] == "已通过" and states["kb-id-card-renew"] == "—"
     after = counts(services)
@@ -170,7 +170,7 @@ async def test_giving_up_scores_the_call_as_not_ended(services):
         result = (await debrief(pilot))._debrief
         assert result.total == 0.0
         first = app.screen.query_one("#debrief-items").get_row_at(0)
-        assert [str(c) for c in first][3:] == ["不予受理", "未结束通话"]
+        assert [str(c) for c in first][3:] == ["不予受理", "未完成受理（中途结束）"]
     with services.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(TrainingAttempt)).scalar_one() == 1
 
@@ -227,7 +227,7 @@ async def test_a_trainer_builds_assigns_follows_and_exports(services, tmp_path):
         app.screen.query_one("#text-value", Input).value = "1001"
         await pilot.press("enter")
         await settle(pilot)
-        assert services.training.sets()[0].trainees == ("1001",)
+        assert services.training.sets()[0].trainees == ("1001 王晓雯",)
 
         out = tmp_path / "成绩.xlsx"
         await pilot.press("x")
@@ -241,8 +241,8 @@ async def test_a_trainer_builds_assigns_follows_and_exports(services, tmp_path):
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_training(pilot, "1001")
-        sources = [str(screen.query_one("#practice-list").get_row_at(i)[0]) for i in range(3)]
-        assert sources == ["新人第一周 [bold]𠮷[/bold]"] * 3  # the assigned set first, as text
+        sources = [str(screen.query_one("#practice-list").get_row_at(i)[3]) for i in range(3)]
+        assert all(s.startswith("新人第一周 ") for s in sources)  # the assigned set first, as text
         assert screen._practice_rows[2][0].id == "kb:KB-UC-083"
         await start(pilot, "kb-streetlight")
         await pilot.press("ctrl+x")
@@ -256,3 +256,54 @@ async def test_a_trainer_builds_assigns_follows_and_exports(services, tmp_path):
     csv_out = tmp_path / "成绩.csv"
     assert services.training.export(trainer, csv_out) == 1
     assert "kb-streetlight" in csv_out.read_text(encoding="utf-8-sig")
+
+
+async def test_quitting_during_a_practice_call_asks_and_keeps_the_attempt(services):
+    from agent_console.ui.screens.dialogs import ConfirmDialog
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training(pilot)
+        await start(pilot, "kb-streetlight")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and app.is_running
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, PracticeSeatScreen)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    [attempt] = services.training.attempts(services.accounts.authenticate("4001", "demo"))
+    assert attempt.outcome == "未完成受理（中途结束）" and attempt.score == 0.0
+
+
+async def test_refusals_in_the_trainers_dialogs_are_shown(services):
+    from textual.widgets import Input, Static
+
+    from agent_console.ui.screens.training import SetDialog, TextDialog
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training(pilot, "4001")
+        await pilot.press("3", "n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, SetDialog)
+        assert "新建场景组" in screen_text(app)  # still a new set, not an edit
+        for selector in ("#set-name-error", "#set-error"):
+            label = dialog.query_one(selector, Static)
+            assert label.has_class("visible") and label.display, selector
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#text-value", Input).value = "/tmp/成绩.txt"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        error = app.screen.query_one("#text-error", Static)
+        assert error.has_class("visible") and "仅支持导出为 .xlsx 或 .csv 文件" in str(error.render())

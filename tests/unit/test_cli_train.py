@@ -59,12 +59,22 @@ def test_run_plays_right_and_wrong(capsys, db, tmp_path):
     code, out, _ = run(capsys, "train", "run", "kb-streetlight", "--as", "1001", "--db", db,
                        "--action", "派发工单", "--unit", "cgj",
                        "--category", "城市管理/市政设施/路灯故障", "--json")
-    assert code == 0 and json.loads(out.splitlines()[-1])["total"] == 60.0
+    # only the request type is right: the article and the time count with the right outcome only
+    assert code == 0 and json.loads(out.splitlines()[-1])["total"] == 10.0
     assert "未通过" in out
     code, _out, err = run(capsys, "train", "run", "no-such", "--as", "1001", "--db", db)
     assert code == 2 and "培训场景 no-such 不存在" in err
     code, _out, err = run(capsys, "train", "run", "kb-streetlight", "--as", "7777", "--db", db)
     assert code == 2 and "工号 7777 不存在" in err
+    code, _out, err = run(capsys, "train", "run", "kb-streetlight", "--as", "1001", "--db", db,
+                          "--action", "紧急联动", "--services", "999")
+    assert code == 2 and "999 不是" in err
+    code, out, _ = run(capsys, "train", "export", str(tmp_path / "x.xlsx"), "--as", "1001",
+                       "--db", db)
+    assert code == 2  # a seat agent exports nothing
+    code, out, _ = run(capsys, "train", "export", str(tmp_path / "x.xlsx"), "--as", "4001",
+                       "--db", db)
+    assert code == 0 and (tmp_path / "x.xlsx").exists()
     code, out, _ = run(capsys, "calls", "list", "--json", "--db", db)
     assert json.loads(out) == []  # nothing played reaches the real database
     assert not list((tmp_path / "state" / "practice").glob("call-*"))

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agent_console.domain.training import Debrief, Scenario
-from agent_console.ui.safe import add_row
+from agent_console.ui.safe import add_row, script_text
 from agent_console.ui.widgets.header import format_duration
 
 
@@ -62,13 +62,13 @@ class DebriefScreen(Screen):
         why = Text()
         why.append("应当如何处理\n", style="bold")
         why.append(self._debrief.explanation)
-        self.query_one("#debrief-why", Static).update(why)
+        self.query_one("#debrief-why", Static).update(script_text(why))  # CJK wrapping
         steps = Text()
         steps.append("\n你的操作（按先后）\n", style="bold")
         for step in self._debrief.steps:
             steps.append(f"{format_duration(int(step.at))[3:]}  ", style="dim")
             steps.append(step.what + "\n")
-        self.query_one("#debrief-steps", Static).update(steps)
+        self.query_one("#debrief-steps", Static).update(script_text(steps))
         self.set_focus(table)
 
     def action_close(self) -> None:

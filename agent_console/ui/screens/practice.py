@@ -243,7 +243,16 @@ class PracticeSeatScreen(SeatScreen):
             return False
         return True
 
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
     def action_give_up(self) -> None:
+        self.give_up()
+
+    def give_up(self, then=None, question: str = "尚未记录受理结果。现在结束将按未完成评分，确定吗？") -> None:
+        """Ctrl+X (or Ctrl+Q): after a yes, the call is scored as not ended and kept; ``then``
+        runs once it is kept (the app closing), else the debrief shows."""
         if self._ended:
             return
         from agent_console.ui.screens.dialogs import ConfirmDialog
@@ -251,10 +260,9 @@ class PracticeSeatScreen(SeatScreen):
         def done(yes: bool | None) -> None:
             if yes:
                 self.steps.append(Step(self.elapsed, "结束练习（未完成受理）"))
-                self._end(None)
+                self._end(None, then=then)
 
-        self.app.push_screen(ConfirmDialog("结束练习", "尚未记录受理结果。现在结束将按未完成评分，确定吗？"),
-                             done)
+        self.app.push_screen(ConfirmDialog("结束练习", question), done)
 
     def _finish_call(self, result: IntakeResult) -> None:
         self.steps.append(Step(self.elapsed, f"结束通话（模拟，仅在练习数据库中）：{result.message}"))
@@ -264,7 +272,7 @@ class PracticeSeatScreen(SeatScreen):
         self.steps.append(Step(self.elapsed, "结束通话（结果未能写入练习数据库）"))
         self._end(None)
 
-    def _end(self, intake_id: int | None) -> None:
+    def _end(self, intake_id: int | None, then=None) -> None:
         self._ended = True
         draft = self._outcome_draft or self.form.draft()
         asked, steps, seconds = tuple(self.asked), tuple(self.steps), self.elapsed
@@ -279,6 +287,9 @@ class PracticeSeatScreen(SeatScreen):
 
         def kept(debrief) -> None:
             self.debrief = debrief
+            if then is not None:
+                then()
+                return
             self._show_debrief(debrief)
 
         def not_kept(_exc) -> None:

@@ -56,16 +56,18 @@ def scenario_brief(scenario: Scenario, trainer: bool = False) -> Text:
 class SetDialog(Dialog):
     """A set: its name, a note, and the scenarios in it (from the library)."""
 
-    def __init__(self, library: list[Scenario], current=None) -> None:
+    def __init__(self, library: list[Scenario], current=None, editing: bool | None = None) -> None:
         super().__init__()
         self._library = library
         self._current = current
+        self._editing = bool(current) if editing is None else editing
 
     def compose(self) -> ComposeResult:
         chosen = set(self._current.scenario_ids) if self._current else set()
         with Vertical(classes="dialog wide"):
-            yield Static(Text("编辑场景组" if self._current else "新建场景组", style="bold"),
+            yield Static(Text("编辑场景组" if self._editing else "新建场景组", style="bold"),
                          classes="dialog-title")
+            yield Static(Text("空格 勾选场景，Tab 下一项，Ctrl+S 保存，Esc 取消", style="dim"))
             yield Input(self._current.name if self._current else "", placeholder="场景组名称",
                         id="set-name")
             yield Static("", id="set-name-error", classes="field-error")
@@ -78,7 +80,6 @@ class SetDialog(Dialog):
             yield Input("，".join(made), id="set-kb",
                         placeholder="另加由知识库条目生成的练习：条目编号，逗号分隔（如 KB-UC-083）")
             yield Static("", id="set-error", classes="field-error")
-            yield Static(Text("空格 勾选场景，Tab 下一项，Ctrl+S 保存，Esc 取消", style="dim"))
 
     BINDINGS = [*Dialog.BINDINGS, Binding("ctrl+s", "save", "保存", id="set_save")]
 
@@ -93,9 +94,12 @@ class SetDialog(Dialog):
                       list(self.query_one("#set-scenarios", SelectionList).selected) + made))
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        self.query_one("#set-name-error", Static).update(Text(errors.get("name", ""), style="red"))
+        name = errors.get("name", "")
         other = "；".join(v for k, v in errors.items() if k != "name")
-        self.query_one("#set-error", Static).update(Text(other, style="red"))
+        for selector, message in (("#set-name-error", name), ("#set-error", other)):
+            label = self.query_one(selector, Static)
+            label.update(Text(message))
+            label.set_class(bool(message), "visible")
 
 
 class TextDialog(Dialog):
@@ -123,20 +127,22 @@ class TextDialog(Dialog):
         self.dismiss(event.value)
 
     def show_error(self, message: str) -> None:
-        self.query_one("#text-error", Static).update(Text(message, style="red"))
+        label = self.query_one("#text-error", Static)
+        label.update(Text(message))
+        label.set_class(bool(message), "visible")
 
 
 class TrainingScreen(Screen):
     BINDINGS = [
         Binding("f1", "help", "帮助", id="help"),
         Binding("enter", "start", "开始练习", id="train_start"),
-        Binding("k", "random_kb", "知识库随机练习", id="train_random"),
+        Binding("k", "random_kb", "随机练习", id="train_random"),
         Binding("d", "open_attempt", "查看复盘", id="train_debrief"),
         Binding("n", "new_set", "新建场景组", id="train_new_set"),
         Binding("e", "edit_set", "编辑场景组", id="train_edit_set"),
         Binding("g", "assign", "分配给学员", id="train_assign"),
         Binding("x", "export", "导出成绩", id="train_export"),
-        Binding("r", "refresh", "刷新", id="train_refresh"),
+        Binding("r", "refresh", "刷新", id="train_refresh", show=False),
         *[Binding(str(n), f"tab('{tab}')", label, show=False, id=f"train_tab_{tab[4:]}")
           for n, (tab, label) in enumerate((("tab-practice", "练习"), ("tab-attempts", "成绩"),
                                             ("tab-sets", "场景组"), ("tab-progress", "学员进度"),
@@ -154,6 +160,7 @@ class TrainingScreen(Screen):
         self._attempts = []
         self._sets = []
         self._trainees = []
+        self._failed = []
         self._starting = False
 
     def compose(self) -> ComposeResult:
@@ -182,9 +189,12 @@ class TrainingScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#practice-list", DataTable).add_columns("来源", "场景", "难度", "时限", "状态")
-        self.query_one("#attempt-list", DataTable).add_columns(
-            "时间", "学员", "场景", "结果", "得分", "通过", "用时")
+        # the title last: at 80 columns it is the one cut, not the state
+        self.query_one("#practice-list", DataTable).add_columns("状态", "难度", "时限", "来源", "场景")
+        columns = ["时间", "得分", "通过", "用时", "结果", "场景"]
+        if self.trainer:
+            columns.insert(1, "学员")
+        self.query_one("#attempt-list", DataTable).add_columns(*columns)
         if self.trainer:
             self.query_one("#set-list", DataTable).add_columns("场景组", "场景数", "学员", "创建人", "创建时间")
             self.query_one("#trainee-list", DataTable).add_columns("工号", "姓名", "练习次数", "平均分")
@@ -258,7 +268,7 @@ class TrainingScreen(Screen):
         for scenario, _set_id, source in rows:
             state = Text("已通过", style="green") if scenario.id in passed else Text("—", style="dim")
             limit = format_duration(scenario.time_limit)[3:] if scenario.time_limit else "—"
-            add_row(table, source, scenario.title, scenario.level, limit, state)
+            add_row(table, state, scenario.level, limit, _clip(source, 12), scenario.title)
         if keep and keep < len(rows):
             table.move_cursor(row=keep)
         self._fill_attempts(attempts)
@@ -275,10 +285,12 @@ class TrainingScreen(Screen):
         table = self.query_one("#attempt-list", DataTable)
         table.clear()
         for a in attempts:
-            add_row(table, f"{a.started_at:%m-%d %H:%M}", f"{a.trainee_no} {a.trainee_name}",
-                    a.scenario_title, a.outcome, f"{a.score:.1f}",
-                    Text("通过", style="green") if a.passed else Text("未通过", style="red"),
-                    format_duration(int(a.seconds))[3:])
+            cells = [f"{a.started_at:%m-%d %H:%M}", f"{a.score:.1f}",
+                     Text("通过", style="green") if a.passed else Text("未通过", style="red"),
+                     format_duration(int(a.seconds))[3:], a.outcome, a.scenario_title]
+            if self.trainer:
+                cells.insert(1, f"{a.trainee_no} {a.trainee_name}")
+            add_row(table, *cells)
 
     def _fill_trainer(self, sets, trainees, failed) -> None:
         self._sets = sets
@@ -294,6 +306,7 @@ class TrainingScreen(Screen):
             add_row(table, no, name, str(n), f"{mean:.1f}" if mean is not None else "—")
         table = self.query_one("#failed-list", DataTable)
         table.clear()
+        self._failed = failed
         for f in failed:
             add_row(table, f.title, str(f.attempts), str(f.failed), f"{f.fail_rate:.0%}",
                     f"{f.mean_score:.1f}")
@@ -332,7 +345,9 @@ class TrainingScreen(Screen):
                        points: list[tuple[datetime, float, bool, str]]) -> None:
         self.query_one("#progress-title", Static).update(
             Text(f"{no} {name} 的得分变化（共 {len(points)} 次，左旧右新）", style="bold"))
-        self.query_one("#progress-chart", Sparkline).data = [p[1] for p in points] or [0]
+        chart = self.query_one("#progress-chart", Sparkline)
+        chart.data = [p[1] for p in points] or [0]
+        chart.display = bool(points)
         text = Text()
         if points:
             passed = sum(1 for p in points if p[2])
@@ -413,6 +428,14 @@ class TrainingScreen(Screen):
                group="training-start", name="training_start")
 
     def action_open_attempt(self) -> None:
+        tabs = self.query_one("#training-tabs", TabbedContent)
+        if tabs.active == "tab-failed":
+            self._attempts_of_failed()
+            return
+        if tabs.active != "tab-attempts":
+            tabs.active = "tab-attempts"
+            self.set_focus(self.query_one("#attempt-list", DataTable))
+            return
         table = self.query_one("#attempt-list", DataTable)
         if not self._attempts or table.cursor_row is None or table.cursor_row >= len(self._attempts):
             return
@@ -422,6 +445,20 @@ class TrainingScreen(Screen):
         scenario = next((s for s in self._library if s.id == attempt.scenario_id), None)
         self.app.push_screen(DebriefScreen(scenario, attempt.debrief,
                                            f"{attempt.scenario_title}（{attempt.trainee_no} {attempt.trainee_name}）"))
+
+    @on(DataTable.RowSelected, "#failed-list")
+    def _attempts_of_failed(self) -> None:
+        """A scenario most often failed → its latest attempt on 成绩记录 (Enter: its debrief)."""
+        table = self.query_one("#failed-list", DataTable)
+        if not self._failed or table.cursor_row is None or table.cursor_row >= len(self._failed):
+            return
+        scenario_id = self._failed[table.cursor_row].scenario_id
+        at = next((i for i, a in enumerate(self._attempts) if a.scenario_id == scenario_id), None)
+        self.query_one("#training-tabs", TabbedContent).active = "tab-attempts"
+        attempts = self.query_one("#attempt-list", DataTable)
+        self.set_focus(attempts)
+        if at is not None:
+            attempts.move_cursor(row=at)
 
     # ------------------------------------------------------------------ trainers
     def _selected_set(self):
@@ -454,7 +491,8 @@ class TrainingScreen(Screen):
 
             def refused(exc: ServiceError) -> None:
                 # the dialog opens again with everything typed, and says what is wrong
-                again = SetDialog(self._library, _Draft(name, description, tuple(ids)))
+                again = SetDialog(self._library, _Draft(name, description, tuple(ids)),
+                                  editing=current is not None)
                 self.app.push_screen(again, chosen)
                 errors = exc.errors if isinstance(exc, ValidationFailed) else {"other": exc.message}
                 again.call_after_refresh(again.show_errors, errors)
@@ -512,6 +550,19 @@ class TrainingScreen(Screen):
                    refused=refused, group="training-export", name="training_export")
 
         self.app.push_screen(TextDialog("导出成绩", "文件路径（.xlsx 或 .csv）", default), chosen)
+
+
+def _clip(text: str, cells: int) -> str:
+    from rich.cells import cell_len
+
+    if cell_len(text) <= cells:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > cells - 1:
+            break
+        out += ch
+    return out + "…"
 
 
 class _Draft:
