@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -258,6 +258,34 @@ class TrainingService:
                     added += 1
             return added
 
+    def unassign(self, operator: OperatorInfo, set_id: int, staff_nos: list[str]) -> int:
+        """Take a set back from trainees (their attempts stay). Returns how many."""
+        self._check_trainer(operator)
+        wanted = [n.strip() for n in staff_nos if n.strip()]
+        if not wanted:
+            raise ValidationFailed({"trainees": "请填写学员工号"})
+        with self._factory.begin() as s:
+            ids = list(s.scalars(select(Operator.id).where(Operator.staff_no.in_(wanted))))
+            return s.execute(delete(TrainingAssignment).where(
+                TrainingAssignment.set_id == set_id,
+                TrainingAssignment.trainee_id.in_(ids))).rowcount or 0
+
+    def delete_set(self, operator: OperatorInfo, set_id: int) -> str:
+        """Delete a set with its assignments, in one transaction; the attempts made in it stay,
+        with the set's name. Returns the name."""
+        self._check_trainer(operator)
+        with self._factory.begin() as s:
+            row = s.get(TrainingSet, set_id)
+            if row is None:
+                raise ServiceError("场景组不存在或已被删除")
+            name = row.name
+            s.execute(update(TrainingAttempt).where(TrainingAttempt.set_id == set_id)
+                      .values(set_id=None, set_name=name))
+            s.execute(delete(TrainingAssignment).where(TrainingAssignment.set_id == set_id))
+            s.execute(delete(TrainingSetItem).where(TrainingSetItem.set_id == set_id))
+            s.delete(row)
+        return name
+
     def assignments(self, trainee: OperatorInfo) -> list[AssignmentInfo]:
         with self._factory() as s:
             rows = s.execute(
@@ -283,8 +311,10 @@ class TrainingService:
         if trainee.role not in TRAINEES:
             raise PermissionDenied("只有坐席人员和培训师可以参加模拟来电")
         with self._factory.begin() as s:
+            kept_set = s.get(TrainingSet, set_id) if set_id is not None else None
             row = TrainingAttempt(
-                trainee_id=trainee.id, set_id=set_id, scenario_id=scenario.id,
+                trainee_id=trainee.id, set_id=kept_set.id if kept_set else None,
+                set_name=kept_set.name if kept_set else None, scenario_id=scenario.id,
                 scenario_title=scenario.title[:80], started_at=started_at,
                 ended_at=self._clock.now(), seconds=round(debrief.seconds, 1),
                 score=debrief.total, passed=debrief.passed,
@@ -314,8 +344,9 @@ class TrainingService:
         from agent_console.domain.enums import Outcome
 
         outcome = ACTION_LABELS.get(Outcome(a.outcome)) if a.outcome else NOT_ENDED
+        name = set_name or (f"{a.set_name}（已删除）" if a.set_name else "自选练习")
         return AttemptInfo(a.id, o.staff_no, o.name, a.scenario_id, a.scenario_title,
-                           set_name or "自选练习", a.started_at, a.seconds, a.score, a.passed,
+                           name, a.started_at, a.seconds, a.score, a.passed,
                            outcome or a.outcome or "", a.debrief or {})
 
     def most_failed(self, viewer: OperatorInfo, limit: int = 10) -> list[ScenarioFailures]:

@@ -451,6 +451,7 @@ class TrainingAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
     set_id: Mapped[int | None] = mapped_column(ForeignKey("training_sets.id"))
+    set_name: Mapped[str | None] = mapped_column(String(60))  # kept when the set is deleted
     scenario_id: Mapped[str] = mapped_column(String(80))
     scenario_title: Mapped[str] = mapped_column(String(80))
     started_at: Mapped[datetime] = mapped_column(DateTime)

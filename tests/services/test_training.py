@@ -159,3 +159,23 @@ def test_sets_assignments_attempts_and_most_failed(services, agent):
     assert (failed.scenario_id, failed.attempts, failed.failed) == ("kb-streetlight", 2, 1)
     with services.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(TrainingAttempt)).scalar_one() == 2
+
+
+def test_a_set_taken_back_and_deleted_keeps_the_attempts(services, agent):
+    trainer = services.accounts.authenticate("4001", "demo")
+    made = services.training.save_set(trainer, "第二周", ["kb-streetlight"])
+    services.training.assign(trainer, made.id, ["1001"])
+    scenario = services.training.scenario("kb-streetlight")
+    handling, debrief, _m = play(services, agent, scenario)
+    services.training.record_attempt(agent, scenario, services.clock.now(), debrief, handling,
+                                     set_id=made.id)
+    with pytest.raises(PermissionDenied):
+        services.training.delete_set(agent, made.id)
+    assert services.training.unassign(trainer, made.id, ["1001"]) == 1
+    assert services.training.assignments(agent) == []
+    assert services.training.delete_set(trainer, made.id) == "第二周"
+    assert services.training.sets() == []
+    [attempt] = services.training.attempts(trainer)
+    assert attempt.set_name == "第二周（已删除）" and attempt.score == 100.0
+    made = services.training.save_set(trainer, "第二周", ["kb-streetlight"])  # the name is free
+    assert made.name == "第二周"

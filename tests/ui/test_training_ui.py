@@ -307,3 +307,20 @@ async def test_refusals_in_the_trainers_dialogs_are_shown(services):
         assert isinstance(app.screen, TextDialog)
         error = app.screen.query_one("#text-error", Static)
         assert error.has_class("visible") and "仅支持导出为 .xlsx 或 .csv 文件" in str(error.render())
+
+
+async def test_a_trainer_deletes_a_set_only_from_its_tab(services):
+    trainer = services.accounts.authenticate("4001", "demo")
+    services.training.save_set(trainer, "旧的场景组", ["kb-streetlight"])
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training(pilot, "4001")
+        await pilot.press("delete")  # on the 练习 tab: nothing goes
+        await settle(pilot)
+        assert isinstance(app.screen, TrainingScreen) and len(services.training.sets()) == 1
+        await pilot.press("3", "delete")
+        await settle(pilot)
+        assert "旧的场景组" in screen_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+    assert services.training.sets() == []

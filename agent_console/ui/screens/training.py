@@ -141,6 +141,8 @@ class TrainingScreen(Screen):
         Binding("n", "new_set", "新建场景组", id="train_new_set"),
         Binding("e", "edit_set", "编辑场景组", id="train_edit_set"),
         Binding("g", "assign", "分配给学员", id="train_assign"),
+        Binding("u", "unassign", "取消分配", id="train_unassign"),
+        Binding("delete", "delete_set", "删除场景组", id="train_delete_set"),
         Binding("x", "export", "导出成绩", id="train_export"),
         Binding("r", "refresh", "刷新", id="train_refresh", show=False),
         *[Binding(str(n), f"tab('{tab}')", label, show=False, id=f"train_tab_{tab[4:]}")
@@ -204,7 +206,7 @@ class TrainingScreen(Screen):
         self.set_focus(self.query_one("#practice-list", DataTable))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        trainer_only = {"new_set", "edit_set", "assign", "export"}
+        trainer_only = {"new_set", "edit_set", "assign", "unassign", "delete_set", "export"}
         if action in trainer_only and not self.trainer:
             return False
         return True
@@ -529,6 +531,59 @@ class TrainingScreen(Screen):
                    write=True)
 
         self.app.push_screen(TextDialog(f"分配“{current.name}”", "学员工号（多个用逗号分隔）"), chosen)
+
+    def _set_on_its_tab(self):
+        """The set under the cursor, only while the 场景组 tab is shown (Delete elsewhere must
+        never remove a set the trainer is not looking at)."""
+        if self.query_one("#training-tabs", TabbedContent).active != "tab-sets":
+            self.notify("请先在“场景组”（按 3）中选中一个场景组", severity="warning")
+            return None
+        current = self._selected_set()
+        if current is None:
+            self.notify("还没有场景组", severity="warning")
+        return current
+
+    def action_delete_set(self) -> None:
+        from agent_console.ui.screens.dialogs import ConfirmDialog
+
+        current = self._set_on_its_tab()
+        if current is None:
+            return
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            run_db(self, self.services.training.delete_set, self.operator, current.id,
+                   done=lambda name: (self.notify(f"场景组“{name}”已删除，练习记录保留"),
+                                      self.action_refresh()),
+                   group="training-delete", name="training_delete_set", write=True)
+
+        who = f"，已分配给 {len(current.trainees)} 名学员" if current.trainees else ""
+        self.app.push_screen(ConfirmDialog(
+            "删除场景组", f"删除“{current.name}”（{len(current.scenario_ids)} 个场景{who}）？"
+                         "学员的练习记录会保留。"), done)
+
+    def action_unassign(self) -> None:
+        current = self._set_on_its_tab()
+        if current is None:
+            return
+        hint = "取消分配的学员工号（多个用逗号分隔）"
+        if current.trainees:
+            hint += "；已分配：" + "、".join(current.trainees)
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            numbers = [n for n in value.replace("，", ",").replace(" ", ",").split(",") if n]
+
+            def done(removed: int) -> None:
+                self.notify(f"已为 {removed} 名学员取消“{current.name}”")
+                self.action_refresh()
+
+            run_db(self, self.services.training.unassign, self.operator, current.id, numbers,
+                   done=done, group="training-unassign", name="training_unassign", write=True)
+
+        self.app.push_screen(TextDialog(f"取消分配“{current.name}”", hint), chosen)
 
     def action_export(self) -> None:
         default = str(Path.home() / f"培训成绩-{self.services.clock.now():%Y%m%d}.xlsx")

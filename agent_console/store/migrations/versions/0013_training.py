@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("trainee_id", sa.Integer(), nullable=False),
         sa.Column("set_id", sa.Integer(), nullable=True),
+        sa.Column("set_name", sa.String(length=60), nullable=True),
         sa.Column("scenario_id", sa.String(length=80), nullable=False),
         sa.Column("scenario_title", sa.String(length=80), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
