@@ -7,8 +7,8 @@ it with the ordinary services, so every check and every one-key outcome behaves 
 live, and nothing reaches real orders, real units, calls or reports. The file is thrown away
 when the call is debriefed.
 
-A template is seeded once per knowledge-base version and copied for each call (seeding takes
-seconds, a copy milliseconds).
+A template is seeded once per knowledge-base version, kept in the cache directory, and copied
+for each call (seeding takes seconds, a copy milliseconds).
 """
 
 from __future__ import annotations
@@ -53,8 +53,17 @@ SIM_EXPERT_PREFIX = "P9"  # staff numbers of the simulated experts (practice dat
 TRAINEE_NAME_MARK = "（学员）"
 
 
+TEMPLATE_DAYS = 7  # older templates (of earlier KB versions) are removed when a new one is made
+
+
 def practice_root(settings: Settings) -> Path:
+    """Where the practice calls' databases live while they run (the user's data dir)."""
     return settings.outbox_dir / "practice"
+
+
+def template_dir(settings: Settings) -> Path:
+    """Where templates are kept: a cache (made again from the real database when missing)."""
+    return settings.cache_dir / "practice-templates"
 
 
 def _sqlite_url(path: Path) -> str:
@@ -140,20 +149,25 @@ class PracticeRoom:
         self._clock = clock or SystemClock()
         self._lock = threading.Lock()
         self.root = practice_root(settings)
+        self.templates = template_dir(settings)
 
     def _template(self, version: str, articles: list[ArticleInfo]) -> Path:
         digest = hashlib.sha256(
             f"{version}|{self._settings.data_dir.resolve()}".encode()).hexdigest()[:16]
-        path = self.root / f"template-{digest}.sqlite3"
+        path = self.templates / f"template-{digest}.sqlite3"
         if path.exists():
             return path
-        self.root.mkdir(parents=True, exist_ok=True)
-        for old in self.root.glob("template-*.sqlite3*"):
+        self.templates.mkdir(parents=True, exist_ok=True)
+        # templates of earlier KB versions go after a while (another console may still be
+        # copying one made a moment ago)
+        cutoff = time.time() - TEMPLATE_DAYS * 86400
+        for old in self.templates.glob("template-*.sqlite3"):
             try:
-                old.unlink()
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
             except OSError:
                 pass
-        building = self.root / f"building-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
+        building = self.templates / f"building-{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
         from agent_console.services.container import prepare_database
 
         settings = replace(self._settings, db_url=_sqlite_url(building), demo=False,
@@ -163,8 +177,12 @@ class PracticeRoom:
             prepare_database(engine, settings, self._clock)
             _copy_articles(make_session_factory(engine), articles, self._clock)
             _add_experts(make_session_factory(engine), self._clock)
-        finally:
+        except BaseException:
             engine.dispose()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{building}{suffix}").unlink(missing_ok=True)
+            raise
+        engine.dispose()
         os.replace(building, path)  # whole or not at all: a half-built template never serves
         return path
 
@@ -175,7 +193,8 @@ class PracticeRoom:
         articles, version = self._articles()
         with self._lock:
             template = self._template(version, articles)
-        path = self.root / f"call-{trainee.staff_no}-{time.time_ns()}.sqlite3"
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"call-{trainee.staff_no}-{time.time_ns()}-{secrets.token_hex(3)}.sqlite3"
         shutil.copyfile(template, path)
         settings = replace(self._settings, db_url=_sqlite_url(path), demo=False, listen_url=None,
                            state_dir=self.root)
