@@ -61,14 +61,20 @@ def cmd_train(args, open_services) -> int:
     raise AssertionError(args.train_command)
 
 
+def _operator(services, staff_no: str):
+    """The active account ``--as`` names, or None (said on stderr)."""
+    operator = services.accounts.operator_by_staff_no(staff_no)
+    if operator is None:
+        print(f"工号 {staff_no} 不存在或已停用", file=sys.stderr)
+    return operator
+
+
 def _export(args, open_services) -> int:
     from agent_console.services.errors import ServiceError
 
     services = open_services(args)
     try:
-        operator = services.accounts.operator_by_staff_no(args.staff_no)
-        if operator is None:
-            print(f"工号 {args.staff_no} 不存在或已停用", file=sys.stderr)
+        if (operator := _operator(services, args.staff_no)) is None:
             return 2
         try:
             n = services.training.export(operator, Path(args.file))
@@ -97,9 +103,7 @@ def _run(args, open_services) -> int:
 
     services = open_services(args)
     try:
-        operator = services.accounts.operator_by_staff_no(args.staff_no)
-        if operator is None:
-            print(f"工号 {args.staff_no} 不存在或已停用", file=sys.stderr)
+        if (operator := _operator(services, args.staff_no)) is None:
             return 2
         try:
             scenario = services.training.scenario(args.scenario)

@@ -208,6 +208,11 @@ def _time_score(seconds: float, limit: int | None) -> float:
     return max(0.0, 1.0 - (seconds - limit) / limit)
 
 
+def _clause(code: int | None, titles: dict[int, str]) -> str:
+    """第（3）项 已进入信访渠道, or 无."""
+    return f"第（{code}）项 {titles.get(code, '')}".strip() if code else "无"
+
+
 def _filled(handling: Handling, name: str) -> bool:
     value = handling.filled.get(name, "")
     return bool(str(value).strip()) and str(value) not in ("False", "0")
@@ -250,17 +255,13 @@ def score(scenario: Scenario, handling: Handling, *, units: dict[str, str] | Non
             e, a = exp.kb_article or "", handling.kb_article or "未选用"
         elif item == "reason":
             got = float(right_action and handling.reason == exp.reason)
-            e = f"第（{exp.reason}）项 {reasons.get(exp.reason, '')}".strip()
-            a = (f"第（{handling.reason}）项 {reasons.get(handling.reason, '')}".strip()
-                 if handling.reason else "无")
+            e, a = _clause(exp.reason, reasons), _clause(handling.reason, reasons)
         elif item == "services":
             got = _jaccard(exp.services, handling.services) if right_action else 0.0
             e, a = _label_set(exp.services), _label_set(handling.services)
         elif item == "warning":
             got = float(right_action and handling.warning == exp.warning)
-            e = f"第（{exp.warning}）项 {warnings.get(exp.warning, '')}".strip()
-            a = (f"第（{handling.warning}）项 {warnings.get(handling.warning, '')}".strip()
-                 if handling.warning else "无")
+            e, a = _clause(exp.warning, warnings), _clause(handling.warning, warnings)
         elif item == "fields":
             have = [f for f in exp.fields if _filled(handling, f)]
             got = len(have) / len(exp.fields) if exp.fields else 1.0
