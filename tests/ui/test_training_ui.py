@@ -12,7 +12,7 @@ from agent_console.ui.screens.debrief import DebriefScreen
 from agent_console.ui.screens.dialogs import AnswerDialog, EmergencyDialog, ScriptPickDialog
 from agent_console.ui.screens.practice import AskDialog, PracticeSeatScreen
 from agent_console.ui.screens.training import TrainingScreen
-from tests.ui.helpers import SIZE, login, make_app, screen_text, settle
+from tests.ui.helpers import SIZE, login, make_app, said, screen_text, settle
 
 
 def counts(services) -> dict[str, int]:
@@ -324,3 +324,29 @@ async def test_a_trainer_deletes_a_set_only_from_its_tab(services):
         await pilot.press("y")
         await settle(pilot)
     assert services.training.sets() == []
+
+
+async def test_a_real_database_that_refuses_the_attempt_still_shows_the_debrief(services,
+                                                                              monkeypatch):
+    """The practice database takes the call; the real one fails as the attempt is kept (the
+    error a full or read-only disk gives): the debrief shows all the same and says so."""
+    import sqlite3
+
+    def refuse(*_args, **_kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training(pilot)
+        practice = await start(pilot, "na-1-out-of-jurisdiction")
+        await say(pilot, practice, 30, "老家在吉林双辽市卧虎镇，村里水泥路坏了想让修")
+        monkeypatch.setattr(services.training, "record_attempt", refuse)
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("enter")
+        result = (await debrief(pilot))._debrief
+        assert result.total == 100.0
+        assert "成绩未能保存" in said(app)
+        await back(pilot)
+        monkeypatch.undo()
+    assert services.training.attempts(services.accounts.authenticate("4001", "demo")) == []
