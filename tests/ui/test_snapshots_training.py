@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from textual.widgets import TextArea
 
 from agent_console.domain.enums import Outcome
 from agent_console.services.training_play import model_plan, perform
 from tests.ui.helpers import SIZE, make_app, no_blink, settle
-from tests.ui.test_training_ui import open_training, start
+from tests.ui.test_training_ui import open_training, say, start
 
 SMALL = (80, 24)
 
@@ -26,9 +25,7 @@ def _call_under_way():
     async def run_before(pilot):
         await open_training(pilot)
         practice = await start(pilot, "kb-streetlight")
-        practice.advance(20)
-        await pilot.press("f3")
-        practice.query_one("#f-content", TextArea).insert("小区门口路灯坏了好几天，问归谁管")
+        await say(pilot, practice, 20, "小区门口路灯坏了好几天，问归谁管")
         await pilot.press("f11")
         await settle(pilot)
         await pilot.press("enter")
@@ -50,10 +47,7 @@ def test_debrief_of_a_wrong_handling(snap_compare, services):
     async def run_before(pilot):
         await open_training(pilot)
         practice = await start(pilot, "kb-streetlight")
-        practice.advance(20)
-        await pilot.press("f3")
-        practice.query_one("#f-content", TextArea).insert("小区门口路灯坏了好几天，问归谁管")
-        await settle(pilot, 0.8)
+        await say(pilot, practice, 20, "小区门口路灯坏了好几天，问归谁管")
         await pilot.press("f8")
         await settle(pilot)
         await pilot.press("enter")
