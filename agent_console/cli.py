@@ -13,7 +13,7 @@ from datetime import date, datetime
 from agent_console import __version__
 from agent_console.cli_zh import ChineseArgumentParser
 from agent_console.config import load_settings
-from agent_console.domain.enums import Outcome, Role
+from agent_console.domain.enums import Role
 
 SUPPRESS = argparse.SUPPRESS
 
@@ -324,7 +324,7 @@ def cmd_calls(args) -> int:
         out = []
         for r in rows:
             item = asdict(r)
-            item["outcome_label"] = Outcome(r.outcome).label
+            item["outcome_label"] = r.outcome_label
             out.append(item)
         print(json.dumps(out, ensure_ascii=False, default=_json_default))
         return 0
@@ -334,7 +334,7 @@ def cmd_calls(args) -> int:
     _print_table(
         ["编号", "受理时间", "坐席", "来电号码", "结果", "知识库", "工单号"],
         [[str(r.id), f"{r.started_at:%Y-%m-%d %H:%M}", r.operator, r.caller_phone,
-          Outcome(r.outcome).label, r.kb_article_id or "", r.order_number or ""] for r in rows],
+          r.outcome_label, r.kb_article_id or "", r.order_number or ""] for r in rows],
     )
     return 0
 
@@ -572,7 +572,10 @@ def cmd_simulate(args) -> int:
     finally:
         services.close()
     print(f"模拟 {report.days} 天，用时 {time.perf_counter() - started:.1f} 秒")
-    print("来电结果：" + "，".join(f"{k} {v}" for k, v in sorted(report.calls.items())))
+    words = {"answered": "知识库答复", "own_answer": "自拟答复", "expert": "转专家座席",
+             "expert_then_order": "专家退回后派单", "work_order": "派发工单",
+             "not_accepted": "不予受理", "emergency": "紧急联动", "warning": "劝阻警示"}
+    print("来电结果：" + "，".join(f"{words.get(k, k)} {v}" for k, v in sorted(report.calls.items())))
     print("工单流转：" + "，".join(f"{k} {v}" for k, v in sorted(report.transitions.items())))
     print(f"自动督办 {report.supervised} 次；被规则拒绝的操作 {report.refused} 次")
     print("工单状态：" + "，".join(f"{k} {v}" for k, v in sorted(report.statuses.items())))
@@ -780,6 +783,9 @@ def run_console(args) -> int:
     try:
         app.run()
     finally:
+        from agent_console.ui.screens.expert_queue import offline_at_exit
+
+        offline_at_exit(services, app.operator)  # the seats stop seeing this expert on duty
         services.close()
     code = app.return_code or 0
     if code:

@@ -149,7 +149,12 @@ def agent(services: Services):
 
 @pytest.fixture
 def expert(services: Services):
-    return services.accounts.authenticate("2001", "demo")
+    """The demo's expert for 供热, 水电燃气 and 不动产与住房 (2002), logged in and available."""
+    from agent_console.domain.enums import Presence
+
+    who = services.accounts.authenticate("2002", "demo")
+    services.expert.set_presence(who, Presence.AVAILABLE)
+    return who
 
 
 @pytest.fixture

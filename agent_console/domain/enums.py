@@ -151,3 +151,64 @@ class TransferStatus(StrEnum):
     WAITING = "待接听"
     ACCEPTED = "已接听"
     CLOSED = "已完成"
+
+
+class TransferOutcome(StrEnum):
+    """How a transfer ended (Art. 15): by the expert, or taken back by the seat."""
+
+    ANSWERED = "answered"
+    WORK_ORDER = "work_order"
+    HANDED_BACK = "handed_back"
+    TAKEN_BACK = "taken_back"
+
+    @property
+    def label(self) -> str:
+        return {"answered": "专家已答复", "work_order": "专家已派单",
+                "handed_back": "专家退回坐席", "taken_back": "坐席已收回"}[self.value]
+
+    @property
+    def back_at_seat(self) -> bool:
+        """The call is the seat's again: the seat ends it with its own outcome."""
+        return self in (TransferOutcome.HANDED_BACK, TransferOutcome.TAKEN_BACK)
+
+
+class Connection(StrEnum):
+    """Art. 15: the three ways the centre connects a caller with an expert seat."""
+
+    LINKED = "专家座席联动"
+    TRANSFER = "电话转接"
+    THREE_WAY = "三方通话"
+
+
+class Presence(StrEnum):
+    AVAILABLE = "available"
+    BREAK = "break"
+    BUSY = "busy"
+    OFFLINE = "offline"
+
+    @property
+    def label(self) -> str:
+        return {"available": "空闲", "break": "小休", "busy": "通话中",
+                "offline": "离线"}[self.value]
+
+
+class RevisionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待审核", "approved": "已发布", "rejected": "已退回",
+                "withdrawn": "已撤回"}[self.value]
+
+
+class RevisionAction(StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    RETIRE = "retire"
+
+    @property
+    def label(self) -> str:
+        return {"create": "新增", "edit": "修改", "retire": "停用"}[self.value]

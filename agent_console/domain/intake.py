@@ -37,6 +37,7 @@ class IntakeDraft:
     content: str = ""
     category_id: int | None = None
     submission_id: int | None = None  # an online submission being processed (Art. 3)
+    resumes_intake_id: int | None = None  # a call back from the expert seat, ended here
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -58,6 +59,8 @@ class IntakeDraft:
             content=str(draft.content or ""),
             category_id=int(draft.category_id) if draft.category_id not in (None, "") else None,
             submission_id=int(draft.submission_id) if draft.submission_id not in (None, "") else None,
+            resumes_intake_id=int(draft.resumes_intake_id)
+            if draft.resumes_intake_id not in (None, "") else None,
         )
 
     @property

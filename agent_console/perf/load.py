@@ -22,8 +22,8 @@ import time
 import traceback
 from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from agent_console.domain.enums import OrderStatus, Role
@@ -195,7 +195,10 @@ class SeatDesk(Desk):
             args = {"services": ["119"], "summary": "楼下饭店着火了，冒了好多烟"}
         elif kind == "warn_caller":
             args = {"code": 3}
-        command = SeatCommand(kind, self.op, call["draft"], call["started"], args)
+        draft = call["draft"]
+        if kind == "transfer_to_expert":  # routed by the request's category (Art. 14)
+            draft = replace(draft, category_id=self.plan["expert_category"])
+        command = SeatCommand(kind, self.op, draft, call["started"], args)
         sent, _ = self.tally.timed(kind, lambda: self.s.outbox.record(command))
         if sent is not None and sent.status == DELIVERED:
             self.tally.intake_keys.append(command.key)
@@ -386,7 +389,8 @@ def _plan(services, liaison_count: int, rng: random.Random) -> dict:
     from sqlalchemy import select
 
     from agent_console.store.engine import make_session_factory
-    from agent_console.store.models import ExpertDuty, Operator
+    from agent_console.services.expert import place_standing_expert
+    from agent_console.store.models import ExpertRoster, Operator
 
     now = services.clock.now()
     regions = [r.name for r in services.catalog.regions()]
@@ -410,12 +414,11 @@ def _plan(services, liaison_count: int, rng: random.Random) -> dict:
         services.accounts.add_user(expert_no, "基准专家", Role.EXPERT.value, BENCH_PASSWORD)
     with make_session_factory(services.engine)() as s, s.begin():
         expert_id = s.scalar(select(Operator.id).where(Operator.staff_no == expert_no))
-        if s.scalar(select(ExpertDuty.id).where(ExpertDuty.operator_id == expert_id,
-                                                ExpertDuty.domain == domain_article.domain)) is None:
-            s.add(ExpertDuty(operator_id=expert_id, domain=domain_article.domain, on_duty=True))
+        if s.scalar(select(ExpertRoster.id).where(ExpertRoster.operator_id == expert_id)) is None:
+            place_standing_expert(s, expert_id, domain_article.domain, date(2000, 1, 1))
     return {"routes": routes, "units": units, "phones": phones,
             "articles": [{"id": a.id, "phrasing": p} for a in articles for p in a.phrasings[:2]],
-            "expert_article": domain_article.id}
+            "expert_article": domain_article.id, "expert_category": domain_article.category_id}
 
 
 def run(url: str, seats: int, seconds: float, pace: float, seed: int,

@@ -79,7 +79,8 @@ class CatalogService:
             units = {u.id: u.name for u in s.scalars(select(Unit))}
             cats = {c.id: c.path for c in s.scalars(select(Category))}
             return [self._article(a, units, cats)
-                    for a in s.scalars(select(KbArticle).order_by(KbArticle.id))]
+                    for a in s.scalars(select(KbArticle).where(KbArticle.retired_at.is_(None))
+                                       .order_by(KbArticle.id))]
 
     def article(self, article_id: str) -> ArticleInfo | None:
         with self._factory() as s:

@@ -15,6 +15,7 @@ from agent_console.services.calendar import CalendarService
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dispatch import DispatchService
 from agent_console.services.expert import ExpertService
+from agent_console.services.kb_review import KbReviewService
 from agent_console.services.health import DbHealth
 from agent_console.services.intake import IntakeService
 from agent_console.services.knowledge import KnowledgeService
@@ -53,6 +54,7 @@ class Services:
     intake: IntakeService
     records: RecordsService
     expert: ExpertService
+    kb_review: KbReviewService
     knowledge: KnowledgeService
     orders: OrderService
     supervision: SupervisionService
@@ -139,6 +141,8 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
                           catalog.known_unit_names)
     intake = IntakeService(factory, clock, catalog, dispatch, reference, orders, reads)
     health = DbHealth(clock)
+    expert = ExpertService(factory, clock, catalog, intake)
+    intake.experts = expert
     return Services(
         settings=settings,
         engine=engine,
@@ -149,7 +153,8 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         dispatch=dispatch,
         intake=intake,
         records=RecordsService(reads, catalog),
-        expert=ExpertService(factory, clock),
+        expert=expert,
+        kb_review=KbReviewService(factory, clock, catalog),
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
         orders=orders,
         supervision=SupervisionService(factory, clock, orders),

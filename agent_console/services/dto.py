@@ -66,6 +66,18 @@ class ArticleInfo:
         return self.valid_until is not None and self.valid_until < today
 
 
+def outcome_label(outcome: str, expert_outcome: str | None = None) -> str:
+    """How a call ended, in words; a transferred call also says how the expert ended it."""
+    from agent_console.domain.enums import Outcome, TransferOutcome
+
+    label = Outcome(outcome).label if outcome in Outcome._value2member_map_ else outcome
+    if expert_outcome in TransferOutcome._value2member_map_:
+        return f"{label}→{TransferOutcome(expert_outcome).label}"
+    if outcome == Outcome.EXPERT:
+        return f"{label}（处理中）"
+    return label
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     intake_id: int
@@ -75,6 +87,11 @@ class HistoryEntry:
     content: str
     order_number: str | None
     order_status: str | None
+    expert_outcome: str | None = None  # how the expert seat ended a transferred call
+
+    @property
+    def outcome_label(self) -> str:
+        return outcome_label(self.outcome, self.expert_outcome)
 
 
 @dataclass(frozen=True)
@@ -217,6 +234,11 @@ class CallRow:
     confidential: bool
     order_number: str | None
     not_accepted_code: int | None
+    expert_outcome: str | None = None
+
+    @property
+    def outcome_label(self) -> str:
+        return outcome_label(self.outcome, self.expert_outcome)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 
@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import (
+    Connection,
     EmergencyService,
     Outcome,
-    Role,
+    TransferOutcome,
     TransferStatus,
 )
 from agent_console.domain.intake import (
@@ -68,7 +69,6 @@ from agent_console.store.models import (
     Caller,
     CallerWarning,
     EmergencyHandoff,
-    ExpertDuty,
     ExpertTransfer,
     IntakeRecord,
     KbArticle,
@@ -118,6 +118,28 @@ def _history_statement():
     return select(both).order_by(both.c.kind, both.c.at.desc())
 
 
+def expert_outcomes(s: Session, intake_ids: list[int]) -> dict[int, str | None]:
+    """The last transfer's outcome of each transferred call (None while still with the
+    expert)."""
+    if not intake_ids:
+        return {}
+    out: dict[int, str | None] = {}
+    for intake_id, outcome in s.execute(
+            select(ExpertTransfer.intake_id, ExpertTransfer.outcome)
+            .where(ExpertTransfer.intake_id.in_(intake_ids)).order_by(ExpertTransfer.id)):
+        out[intake_id] = outcome
+    return out
+
+
+def _with_expert_outcomes(s: Session, entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    ids = [e.intake_id for e in entries if e.outcome == Outcome.EXPERT.value]
+    if not ids:
+        return entries
+    found = expert_outcomes(s, ids)
+    return [replace(e, expert_outcome=found.get(e.intake_id)) if e.intake_id in found else e
+            for e in entries]
+
+
 class IntakeService:
     def __init__(self, factory: sessionmaker[Session], clock: Clock, catalog: CatalogService,
                  dispatch: DispatchService, reference: Reference, orders: OrderService,
@@ -129,6 +151,7 @@ class IntakeService:
         self._catalog = catalog
         self._dispatch = dispatch
         self._reference = reference
+        self.experts = None  # ExpertService (routing), set by the container
 
     # ----------------------------------------------------------------- look-ups
     def caller_history(self, raw_phone: str) -> CallerHistory | None:
@@ -161,6 +184,7 @@ class IntakeService:
                 else:
                     open_orders.append(OpenOrder(number, status, units.get(lead, ""), due_at))
             entries.sort(key=lambda e: (e.at, e.intake_id), reverse=True)
+            entries = _with_expert_outcomes(s, entries)
             return CallerHistory(phone, name, True, tuple(entries), tuple(open_orders), warns)
 
     def _warning_title(self, code: int) -> str:
@@ -247,15 +271,19 @@ class IntakeService:
         repeat = (self._find_repeat(s, phone, draft.content, draft.category_id, now, caller)
                   if phone != WITHHELD else None)
         triage = self._reference.triage.classify(draft.content)
-        record = IntakeRecord(
+        fields = dict(
             caller_id=caller.id, operator_id=operator.id, channel=draft.channel,
             request_type=draft.request_type, urgency=draft.urgency, content=draft.content.strip(),
             region=draft.region or None, address=draft.address.strip(),
             caller_name=draft.caller_name.strip(), confidential=draft.confidential,
             category_id=draft.category_id, outcome=outcome.value,
+            immediate_dispatch=triage.immediate_dispatch, ended_at=now, **extra,
+        )
+        if draft.resumes_intake_id is not None:
+            return self._resume(s, operator, draft.resumes_intake_id, fields)
+        record = IntakeRecord(
             repeat_of_id=repeat.intake_id if repeat else None,
-            immediate_dispatch=triage.immediate_dispatch,
-            started_at=min(started_at, now), ended_at=now, **extra,
+            started_at=min(started_at, now), **fields,
         )
         s.add(record)
         s.flush()
@@ -263,6 +291,23 @@ class IntakeService:
             from agent_console.services.online import mark_processed
 
             mark_processed(s, draft.submission_id, record.id)
+        s.execute(delete(CallDraft).where(CallDraft.operator_id == operator.id))
+        return record
+
+    @staticmethod
+    def _resume(s: Session, operator: OperatorInfo, intake_id: int, fields: dict) -> IntakeRecord:
+        """A call the expert handed back (or the seat took back) ends at the seat: the one
+        record of the call takes the seat's outcome; the transfer keeps its history."""
+        record = s.get(IntakeRecord, intake_id, with_for_update=True)
+        last = s.scalar(select(ExpertTransfer).where(ExpertTransfer.intake_id == intake_id)
+                        .order_by(ExpertTransfer.id.desc()).limit(1))
+        if record is None or last is None or record.operator_id != operator.id:
+            raise ServiceError("退回的来电记录不存在或不是您受理的")
+        if record.outcome != Outcome.EXPERT.value or last.outcome is None \
+                or not TransferOutcome(last.outcome).back_at_seat:
+            raise ServiceError("这通来电已由专家结束，不能再次记录")
+        for name, value in fields.items():
+            setattr(record, name, value)
         s.execute(delete(CallDraft).where(CallDraft.operator_id == operator.id))
         return record
 
@@ -311,7 +356,8 @@ class IntakeService:
         if record is None:
             return None
         order = s.scalar(select(WorkOrder).where(WorkOrder.intake_id == record.id))
-        transfer = s.scalar(select(ExpertTransfer).where(ExpertTransfer.intake_id == record.id))
+        transfer = s.scalar(select(ExpertTransfer).where(ExpertTransfer.intake_id == record.id)
+                            .order_by(ExpertTransfer.id.desc()).limit(1))
         label = Outcome(record.outcome).label
         message = f"已记录（{label}）" + (f"，工单 {order.number}" if order else "")
         return IntakeResult(record.id, record.outcome, message,
@@ -350,55 +396,63 @@ class IntakeService:
 
         return self._once(key, body)
 
-    def expert_for(self, domain: str) -> OperatorInfo | None:
-        with self._factory() as s:
-            row = s.execute(
-                select(Operator).join(ExpertDuty, ExpertDuty.operator_id == Operator.id)
-                .where(ExpertDuty.domain == domain, ExpertDuty.on_duty.is_(True),
-                       Operator.active.is_(True)).order_by(Operator.staff_no).limit(1)
-            ).scalar_one_or_none()
-            if row is None:
-                return None
-            return OperatorInfo(row.id, row.staff_no, row.name, Role(row.role), row.unit_id)
-
     def transfer_to_expert(self, operator: OperatorInfo, draft: IntakeDraft,
                            started_at: datetime, article_id: str | None,
-                           consent: bool, *,
+                           consent: bool, connection: str = Connection.LINKED.value, *,
                            key: str | None = None) -> IntakeResult:
-        """Art. 15: only with the caller's consent, to the on-duty expert of the domain."""
+        """Art. 15: only with the caller's consent, to an available expert whose roster covers
+        the request's category, or into the category's queue while they are all busy."""
         self._check_role(operator)
         if not consent:
             raise ServiceError("诉求人未同意转接专家座席，不能转接；可直接答复或派发工单")
+        if connection not in {c.value for c in Connection}:
+            raise ServiceError("请选择接通方式：专家座席联动、电话转接或三方通话")
         errors = validate_common(draft, self._regions())
         if errors:
             raise ValidationFailed(errors)
-        domain = self._domain_of(article_id, draft.category_id)
-        if domain is None:
-            raise ServiceError("无法确定专家座席领域：请先选中知识库条目或选择诉求分类")
-        expert = self.expert_for(domain)
-        if expert is None:
-            raise ServiceError(f"当前没有“{domain}”领域的专家座席在岗，请派发工单")
+        category_id, domain = self._target_of(article_id, draft.category_id)
+        if category_id is None and domain is None:
+            raise ServiceError("无法确定专家座席：请先选择诉求分类或选中知识库条目")
+
         def body(s: Session) -> IntakeResult:
             self._check_article(s, article_id)
+            expert_id = self.experts.route(s, category_id, domain)
             record = self._record(s, operator, draft, Outcome.EXPERT, started_at,
                                   idempotency_key=key,
                                   kb_article_id=article_id)
-            transfer = ExpertTransfer(intake_id=record.id, expert_id=expert.id, domain=domain,
+            transfer = ExpertTransfer(intake_id=record.id, expert_id=expert_id,
+                                      domain=domain or "其他", category_id=category_id,
+                                      seat_id=operator.id, connection=connection,
                                       kb_article_id=article_id, consent=True,
                                       status=TransferStatus.WAITING.value, at=self._clock.now())
             s.add(transfer)
             s.flush()
+            if expert_id is None:
+                return IntakeResult(record.id, Outcome.EXPERT.value,
+                                    "专家均在通话或小休，已进入专家队列，等待接听",
+                                    transfer_id=transfer.id)
+            expert = s.get(Operator, expert_id)
             return IntakeResult(record.id, Outcome.EXPERT.value,
-                                f"已转接{domain}专家座席 {expert.staff_no} {expert.name}",
+                                f"已转接专家座席 {expert.staff_no} {expert.name}，等待接听",
                                 transfer_id=transfer.id, expert_name=expert.name)
 
         return self._once(key, body)
 
     def expert_target(self, article_id: str | None,
-                      category_id: int | None) -> tuple[str | None, OperatorInfo | None]:
-        """The domain a transfer would go to and the expert on duty for it (for the dialog)."""
-        domain = self._domain_of(article_id, category_id)
-        return domain, (self.expert_for(domain) if domain else None)
+                      category_id: int | None) -> tuple[int | None, str | None]:
+        """The category (and domain) a transfer would be routed by."""
+        return self._target_of(article_id, category_id)
+
+    def _target_of(self, article_id: str | None,
+                   category_id: int | None) -> tuple[int | None, str | None]:
+        cats = self._catalog.categories()
+        article = self._catalog.article(article_id) if article_id else None
+        if category_id is None and article is not None:
+            category_id = article.category_id
+        domain = cats[category_id].domain if category_id in cats else None
+        if not domain and article is not None:
+            domain = article.domain or None
+        return category_id, domain
 
     def _domain_of(self, article_id: str | None, category_id: int | None) -> str | None:
         if article_id:

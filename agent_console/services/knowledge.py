@@ -111,13 +111,19 @@ class KnowledgeService:
         from agent_console.search.index import KbDocument
 
         stmt = select(KbArticle.id, KbArticle.title, KbArticle.answer, KbArticle.phrasings,
-                      KbArticle.keywords)
+                      KbArticle.keywords).where(KbArticle.retired_at.is_(None))
         if since is not None:
             stmt = stmt.where(KbArticle.updated_at > since)
         with self._factory() as s:
             return [KbDocument(id=r.id, title=r.title, body=r.answer or "",
                                phrasings=tuple(r.phrasings or ()), keywords=tuple(r.keywords or ()))
                     for r in s.execute(stmt.order_by(KbArticle.id))]
+
+    def retired_since(self, since: datetime) -> list[str]:
+        """Articles retired (after review) since ``since``: they leave the live index."""
+        with self._factory() as s:
+            return list(s.scalars(select(KbArticle.id).where(
+                KbArticle.retired_at.is_not(None), KbArticle.updated_at > since)))
 
     def article_ids(self) -> set[str]:
         with self._factory() as s:
@@ -147,7 +153,8 @@ class KnowledgeService:
         from sqlalchemy import func
 
         with self._factory() as s:
-            return s.scalar(select(func.count()).select_from(KbArticle)) or 0
+            return s.scalar(select(func.count()).select_from(KbArticle)
+                            .where(KbArticle.retired_at.is_(None))) or 0
 
     def build_and_cache(self) -> Path:
         """Build the index for the current version and write it to the cache (no load)."""

@@ -21,7 +21,7 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, select, update
@@ -33,12 +33,12 @@ from agent_console.domain.intake import IntakeDraft
 from agent_console.domain.passwords import hash_password
 from agent_console.domain.training import Handling, HistoryCall, Scenario, Step
 from agent_console.services.dto import ArticleInfo, OperatorInfo
+from agent_console.services.expert import place_standing_expert
 from agent_console.store.engine import make_engine, make_session_factory
 from agent_console.store.models import (
     CallerWarning,
     Category,
     EmergencyHandoff,
-    ExpertDuty,
     IntakeRecord,
     KbArticle,
     Operator,
@@ -152,8 +152,10 @@ class PracticeRoom:
         self.templates = template_dir(settings)
 
     def _template(self, version: str, articles: list[ArticleInfo]) -> Path:
-        digest = hashlib.sha256(
-            f"{version}|{self._settings.data_dir.resolve()}".encode()).hexdigest()[:16]
+        from agent_console.store.migrate import HEAD
+
+        digest = hashlib.sha256(  # a new schema makes a new template
+            f"{version}|{HEAD}|{self._settings.data_dir.resolve()}".encode()).hexdigest()[:16]
         path = self.templates / f"template-{digest}.sqlite3"
         if path.exists():
             return path
@@ -239,7 +241,7 @@ def _add_experts(factory, clock: Clock) -> None:
                               created_at=clock.now())
             s.add(expert)
             s.flush()
-            s.add(ExpertDuty(operator_id=expert.id, domain=domain, on_duty=True))
+            place_standing_expert(s, expert.id, domain, date(2000, 1, 1))
 
 
 def _add_trainee(factory, trainee: OperatorInfo, clock: Clock) -> OperatorInfo:

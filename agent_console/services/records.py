@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import String, bindparam, case, cast, func, select, text, union
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
+from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Outcome, Role
 from agent_console.domain.phone import mask_phone
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dto import (
@@ -19,6 +19,7 @@ from agent_console.services.dto import (
     UnitMonth,
 )
 from agent_console.services.errors import PermissionDenied
+from agent_console.services.intake import expert_outcomes
 from agent_console.store.models import (
     CO_OPEN_SQL,
     CO_SUPERVISED_SQL,
@@ -255,6 +256,7 @@ class RecordsService:
             if ids:
                 orders = {o.intake_id: o.number for o in s.scalars(
                     select(WorkOrder).where(WorkOrder.intake_id.in_(ids)))}
+            experts = expert_outcomes(s, [r.id for r in records if r.outcome == Outcome.EXPERT])
             return [
                 CallRow(
                     id=r.id, started_at=r.started_at, ended_at=r.ended_at,
@@ -265,6 +267,7 @@ class RecordsService:
                     kb_article_id=r.kb_article_id, category=cats.get(r.category_id),
                     region=r.region, content=r.content, confidential=r.confidential,
                     order_number=orders.get(r.id), not_accepted_code=r.not_accepted_code,
+                    expert_outcome=experts.get(r.id),
                 )
                 for r in records
             ]

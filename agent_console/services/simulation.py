@@ -8,10 +8,10 @@ import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from agent_console.domain.clock import FrozenClock
-from agent_console.domain.enums import OrderStatus, Role
+from agent_console.domain.enums import OrderStatus, Presence, Role
 from agent_console.domain.intake import IntakeDraft
 from agent_console.domain.workflow import Action, spaced_attempts
 from agent_console.services.dto import OperatorInfo
@@ -92,6 +92,7 @@ class Simulator:
         self.callback = self._operator("3200", "模拟回访员", Role.CALLBACK)
         self.supervisor = self._operator("3300", "模拟督办员", Role.SUPERVISOR)
         self.articles = [a for a in self.s.catalog.articles() if a.category_id and a.phrasings]
+        self.experts = self._experts()
         self.regions = [r.name for r in self.s.catalog.regions()]
         self.units = sorted(self.s.catalog.units())
         paths = {c.path: c.id for c in self.s.catalog.categories().values()}
@@ -113,7 +114,62 @@ class Simulator:
             self.report.days += 1
         for status, n in self._status_counts().items():
             self.report.statuses[status] = n
+        self._experts_leave()
         return self.report
+
+    # ------------------------------------------------------------------ the expert seats
+    def _experts(self) -> dict[int, OperatorInfo]:
+        """One simulated expert for each domain with articles, on the roster and available
+        while the simulation runs (away at its end: real transfers never wait for them)."""
+        from sqlalchemy import select
+
+        from agent_console.services.expert import place_standing_expert
+        from agent_console.store.engine import make_session_factory
+        from agent_console.store.models import ExpertRoster
+
+        domains = sorted({a.domain for a in self.articles if a.domain})
+        made = [(self._operator(f"29{i:02d}", f"{domain[:8]}专家（模拟）", Role.EXPERT), domain)
+                for i, domain in enumerate(domains, 1)]
+        experts = {op.id: op for op, _domain in made}
+        with make_session_factory(self.s.engine).begin() as session:
+            for op, domain in made:
+                if session.scalar(select(ExpertRoster.id)
+                                  .where(ExpertRoster.operator_id == op.id)) is None:
+                    place_standing_expert(session, op.id, domain, date(2000, 1, 1))
+        for op in experts.values():
+            self.s.expert.set_presence(op, Presence.AVAILABLE)
+            self.s.expert.heartbeat(op)
+        return experts
+
+    def _experts_leave(self) -> None:
+        for op in self.experts.values():
+            self.s.expert.set_presence(op, Presence.OFFLINE)
+
+    def _expert_ends(self, agent, draft, started, done, article) -> str:
+        """The expert picks the call up and answers it, or hands it back (the seat then makes
+        the work order: ``expert_then_order``)."""
+        view = self.s.expert.seat_view(agent, done.transfer_id) if done.transfer_id else None
+        if view is None or not view.waiting:
+            return "expert"
+        with_expert = next((op for op in self.experts.values()
+                            if f"{op.staff_no} {op.name}" == view.expert), None)
+        if with_expert is None:
+            return "expert"
+        expert = self.s.expert
+        try:
+            expert.accept(with_expert, done.transfer_id)
+            pick = self.rng.random()
+            if pick < 0.8:
+                expert.answer(with_expert, done.transfer_id, article.answer[:500] or "已答复",
+                              article.id)
+            else:
+                expert.hand_back(with_expert, done.transfer_id, "需坐席派单处理")
+                back = IntakeDraft(**{**draft.to_dict(), "resumes_intake_id": done.intake_id})
+                self._work_order(agent, back, started, article.id)
+                return "expert_then_order"
+        except ServiceError:
+            self.report.refused += 1
+        return "expert"
 
     def _status_counts(self) -> Counter:
         from sqlalchemy import func, select
@@ -164,11 +220,13 @@ class Simulator:
             elif outcome == "own_answer":
                 intake.answer_online(agent, draft, started, None, "已按政策口径解释并告知办理渠道")
             elif outcome == "expert":
-                domain, expert = intake.expert_target(article.id, draft.category_id)
-                if expert is None:
-                    outcome = "work_order"
+                try:
+                    done = intake.transfer_to_expert(agent, draft, started, article.id,
+                                                     consent=True)
+                except ServiceError:
+                    outcome = "work_order"  # nobody of the category on duty
                 else:
-                    intake.transfer_to_expert(agent, draft, started, article.id, consent=True)
+                    outcome = self._expert_ends(agent, draft, started, done, article)
             if outcome == "work_order" and rng.random() < 0.1:  # Art. 12: dispatched at once
                 text, category = rng.choice(self.utility_faults)
                 fault = IntakeDraft(**{**draft.to_dict(), "content": text,

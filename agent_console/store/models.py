@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -127,6 +128,8 @@ class KbArticle(Base):
     domain: Mapped[str] = mapped_column(String(20))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)  # no longer shown to seats
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Caller(Base):
@@ -338,22 +341,43 @@ class EmergencyHandoff(Base):
     follow_up_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
 
 
-class ExpertDuty(Base):
-    """Who answers the expert seat for a domain (Art. 14)."""
+class ExpertRoster(Base):
+    """Art. 14(1): an expert a handling unit placed at the centre, the categories the expert
+    answers and the days of the placement (``ends_on`` None: until further notice). Routing
+    reads it: a transfer goes to the experts whose roster covers the request's category today."""
 
-    __tablename__ = "expert_duty"
-    __table_args__ = (UniqueConstraint("operator_id", "domain"),)
+    __tablename__ = "expert_roster"
     id: Mapped[int] = mapped_column(primary_key=True)
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
-    domain: Mapped[str] = mapped_column(String(20))
-    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    categories: Mapped[list] = mapped_column(JSON, default=list)  # category ids, any level
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ExpertPresence(Base):
+    """Whether an expert is at the seat: available, on a break or busy on a call; ``seen_at``
+    is the console's last sign of life (a console that stopped is away after PRESENCE_TTL)."""
+
+    __tablename__ = "expert_presence"
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # available | break | busy | offline
+    since: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ExpertTransfer(Base):
-    """Art. 15: a call passed to an expert seat with the caller's consent."""
+    """Art. 15: a call passed to an expert seat with the caller's consent. ``expert_id`` is
+    None while it waits in the category's queue (every expert of it was busy or on a break);
+    ``outcome`` says how it ended: answered, work_order, handed_back (by the expert, with
+    ``note``) or taken_back (by the seat, before an expert accepted)."""
 
     __tablename__ = "expert_transfers"
-    __table_args__ = (Index("ix_transfer_expert_status", "expert_id", "status"),)
+    __table_args__ = (Index("ix_transfer_expert_status", "expert_id", "status"),
+                      Index("ix_transfer_status_at", "status", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id"))
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
@@ -362,6 +386,46 @@ class ExpertTransfer(Base):
     consent: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(10))
     at: Mapped[datetime] = mapped_column(DateTime)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    seat_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    connection: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    answer_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    answer_article_id: Mapped[str | None] = mapped_column(ForeignKey("kb_articles.id"))
+    propose_article: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class KbRevision(Base):
+    """Art. 13, 19(4): one change to an article as a unit (or an expert) proposed it: the whole
+    new text in ``data``, the text it replaced in ``before`` (None for a new article). It
+    reaches the seats only once the centre approves it; ``number`` is then the article's
+    version. Rejected changes keep the reviewer's reason for the unit."""
+
+    __tablename__ = "kb_revisions"
+    __table_args__ = (Index("ix_kb_revision_status", "status", "created_at"),
+                      Index("ix_kb_revision_article", "article_id", "id"),
+                      Index("ix_kb_revision_unit", "unit_id", "created_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(10))   # create | edit | retire
+    status: Mapped[str] = mapped_column(String(10))   # pending | approved | rejected | withdrawn
+    data: Mapped[dict] = mapped_column(JSON)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(10))   # liaison | expert | batch
+    batch: Mapped[str | None] = mapped_column(String(40))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("expert_transfers.id"))
+    number: Mapped[int | None] = mapped_column(Integer)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class OnlineSubmission(Base):

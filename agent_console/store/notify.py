@@ -8,7 +8,8 @@ SQLite has no notifications: a console there watches the file's ``data_version``
 whenever another connection commits) about once a second.
 
 Payloads: ``orders:3,5`` (the units an order concerns: its lead unit before and after the
-change and its co-handlers), ``transfers:12`` (the expert it is queued for), ``online``; a
+change and its co-handlers), ``transfers:12,3`` (the expert it is queued for and the seat it came from; no ids while
+it waits in a category's queue), ``online``, ``kb`` (an article published or sent for review); a
 listener that lost its connection says ``*`` once it is back (anything may have changed)."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from agent_console.store.models import ExpertTransfer, OnlineSubmission, WorkOrd
 log = logging.getLogger(__name__)
 
 CHANNEL = "agent_console"
-ORDERS, TRANSFERS, ONLINE, ANY = "orders", "transfers", "online", "*"
+ORDERS, TRANSFERS, ONLINE, KB, ANY = "orders", "transfers", "online", "kb", "*"
 POLL_SECONDS = 1.0  # SQLite: how often the file's data_version is read
 LISTEN_WAIT = 0.5   # PostgreSQL: longest wait for a notification before checking for stop
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)
@@ -89,13 +90,21 @@ def _order_written(_mapper, connection, target: WorkOrder) -> None:
 @event.listens_for(ExpertTransfer, "after_insert")
 @event.listens_for(ExpertTransfer, "after_update")
 def _transfer_written(_mapper, connection, target: ExpertTransfer) -> None:
-    _notify(connection, _payload(TRANSFERS, [target.expert_id]))
+    # queued for a category (no expert yet): every expert may take it, so no ids
+    ids = [target.expert_id, target.seat_id] if target.expert_id is not None else []
+    _notify(connection, _payload(TRANSFERS, ids))
 
 
 @event.listens_for(OnlineSubmission, "after_insert")
 @event.listens_for(OnlineSubmission, "after_update")
 def _submission_written(_mapper, connection, _target) -> None:
     _notify(connection, ONLINE)
+
+
+def notify_in(session, topic: str, ids=()) -> None:
+    """Inside a session's transaction (sent at its commit): for guarded UPDATE statements and
+    for changes of tables without a hook (the knowledge base's reviews)."""
+    _notify(session.connection(), _payload(topic, ids))
 
 
 def notify(engine: Engine, topic: str, ids=()) -> None:

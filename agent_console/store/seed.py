@@ -16,7 +16,7 @@ from agent_console.jsonl import read_jsonl
 from agent_console.store.models import (
     AppMeta,
     Category,
-    ExpertDuty,
+    ExpertRoster,
     KbArticle,
     Operator,
     Region,
@@ -26,7 +26,9 @@ from agent_console.store.models import (
 DEMO_PASSWORD = "demo"
 DEMO_ACCOUNTS = (
     ("1001", "王晓雯", Role.SEAT_AGENT, None),
-    ("2001", "李建国", Role.EXPERT, None),
+    ("2001", "李建国", Role.EXPERT, "rsj"),
+    ("2002", "高志远", Role.EXPERT, "zjj"),
+    ("2003", "白雪梅", Role.EXPERT, "sw"),
     ("3001", "张丽华", Role.DISPATCHER, None),
     ("3002", "孙静", Role.CALLBACK, None),
     ("3003", "周建军", Role.SUPERVISOR, None),
@@ -194,6 +196,28 @@ def _seed_articles(session: Session, articles: list[dict], units: dict[str, Unit
     return len(articles)
 
 
+# Art. 14(1): the units' experts placed at the centre in the demo, and what each answers
+DEMO_ROSTER = (
+    ("2001", ("社会保障", "劳动就业")),
+    ("2002", ("供热", "水电燃气", "不动产与住房")),
+    ("2003", ("税务", "营商服务")),
+)
+
+
+def _demo_roster(session: Session, now: datetime) -> None:
+    paths = {c.path: c.id for c in session.scalars(select(Category))}
+    for staff_no, tops in DEMO_ROSTER:
+        expert = session.scalar(select(Operator).where(Operator.staff_no == staff_no))
+        if expert is None or session.scalar(
+                select(ExpertRoster.id).where(ExpertRoster.operator_id == expert.id)):
+            continue
+        session.add(ExpertRoster(operator_id=expert.id, unit_id=expert.unit_id,
+                                 categories=[paths[p] for p in tops if p in paths],
+                                 starts_on=now.date().replace(month=1, day=1), ends_on=None,
+                                 note="演示值班",
+                                 created_at=now))
+
+
 def _seed_demo(session: Session, units: dict[str, Unit], now: datetime) -> int:
     added = 0
     hashed = hash_password(DEMO_PASSWORD)
@@ -205,10 +229,5 @@ def _seed_demo(session: Session, units: dict[str, Unit], now: datetime) -> int:
                              unit_id=unit.id if unit else None, active=True, created_at=now))
         added += 1
     session.flush()
-    expert = session.scalar(select(Operator).where(Operator.staff_no == "2001"))
-    if expert is not None:
-        domains = {d for u in units.values() for d in (u.domains or [])}
-        have = set(session.scalars(select(ExpertDuty.domain).where(ExpertDuty.operator_id == expert.id)))
-        for domain in sorted(domains - have):
-            session.add(ExpertDuty(operator_id=expert.id, domain=domain, on_duty=True))
+    _demo_roster(session, now)
     return added

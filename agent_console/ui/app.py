@@ -15,6 +15,7 @@ from agent_console.config import keymap_path, load_keymap
 from agent_console.domain.enums import Role
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.health import is_outage, outage_message
+from agent_console.store.notify import ANY, KB
 from agent_console.ui.bindings_zh import localise_bindings
 from agent_console.ui.messages import DataChanged, IndexReady, SemanticProgress
 from agent_console.ui.screens.expert_queue import ExpertQueueScreen
@@ -40,7 +41,9 @@ ORDER_ROLES = frozenset({Role.DISPATCHER, Role.CALLBACK, Role.SUPERVISOR, Role.U
                          Role.ADMIN, Role.SEAT_AGENT, Role.TRAINER})
 EXPERT_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
-HOME_SCREENS = ("seat", "expert", "orders", "training")
+KB_ROLES = frozenset({Role.UNIT_LIAISON, Role.SUPERVISOR, Role.ADMIN})
+ROSTER_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})
+HOME_SCREENS = ("seat", "expert", "orders", "training", "kb", "roster")
 HOME = {
     Role.SEAT_AGENT: "seat",
     Role.TRAINER: "training",
@@ -74,6 +77,8 @@ class ConsoleApp(App):
         Binding("ctrl+e", "goto('expert')", "专家队列", id="goto_expert"),
         Binding("ctrl+o", "goto('orders')", "工单列表", id="goto_orders"),
         Binding("ctrl+g", "goto('training')", "培训", id="goto_training"),
+        Binding("ctrl+k", "goto('kb')", "知识库", id="goto_kb"),
+        Binding("ctrl+b", "goto('roster')", "专家值班", id="goto_roster"),
     ]
 
     def __init__(self, services, keymap: dict[str, str] | None = None,
@@ -309,19 +314,26 @@ class ConsoleApp(App):
         since = self._kb_synced_at
         now = self.services.clock.now()
         changed = self.services.knowledge.documents(since=since)
+        retired = self.services.knowledge.retired_since(since)
         vectors = self.kb_vectors
         for doc in changed:
             index.upsert(doc)
             if vectors is not None:
                 vectors.upsert(doc)
+        for doc_id in retired:
+            index.remove(doc_id)
         self._kb_version = version
         self._kb_synced_at = now
-        if changed:
-            self.call_from_thread(self.notify, f"知识库已更新 {len(changed)} 条", title="知识库")
+        if changed or retired:
+            words = "，".join(w for w in (f"更新 {len(changed)} 条" if changed else "",
+                                         f"停用 {len(retired)} 条" if retired else "") if w)
+            self.call_from_thread(self.notify, f"知识库已{words}", title="知识库")
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Every screen with a live queue hears it, on top or switched away (those read
-        again when they come back)."""
+        again when they come back). A published KB change joins the live index at once."""
+        if message.change.topic in (KB, ANY):
+            self.poll_kb_changes()
         installed = [self.get_screen(name) for name in HOME_SCREENS if self.is_screen_installed(name)]
         for screen in {id(s): s for s in (*self.screen_stack, *installed)}.values():
             live = getattr(screen, "live", None)
@@ -362,6 +374,18 @@ class ConsoleApp(App):
             return TrainingScreen(self.services, self.operator)
         if name == "expert":
             return ExpertQueueScreen(self.services, self.operator)
+        if name == "kb":
+            if self.operator.role is Role.UNIT_LIAISON:
+                from agent_console.ui.screens.kb_maintain import KbMaintainScreen
+
+                return KbMaintainScreen(self.services, self.operator)
+            from agent_console.ui.screens.kb_review import KbReviewScreen
+
+            return KbReviewScreen(self.services, self.operator)
+        if name == "roster":
+            from agent_console.ui.screens.roster import RosterScreen
+
+            return RosterScreen(self.services, self.operator)
         return OrdersScreen(self.services, self.operator)
 
     def _allowed(self, name: str) -> bool:
@@ -369,7 +393,7 @@ class ConsoleApp(App):
             return False
         role = self.operator.role
         return role in {"seat": SEAT_ROLES, "expert": EXPERT_ROLES, "orders": ORDER_ROLES,
-                        "training": TRAINING_ROLES}[name]
+                        "training": TRAINING_ROLES, "kb": KB_ROLES, "roster": ROSTER_ROLES}[name]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "goto":

@@ -24,8 +24,8 @@ def test_login_checks_password_and_format(services):
     with pytest.raises(ValidationFailed):
         services.accounts.authenticate("10'--", "demo")
     assert services.accounts.is_demo()
-    assert [a[0] for a in services.accounts.demo_accounts()] == ["1001", "2001", "3001", "3002", "3003", "4001",
-                                                                 "5001", "9001"]
+    assert [a[0] for a in services.accounts.demo_accounts()] == [
+        "1001", "2001", "2002", "2003", "3001", "3002", "3003", "4001", "5001", "9001"]
 
 
 def test_add_user_validates_and_refuses_duplicates(services):

@@ -160,7 +160,7 @@ def test_list_users_shows_status_unit_and_last_login(services, clock):
     services.accounts.authenticate("5001", "demo")
     fail(services.accounts, "5001")
     rows = {r.staff_no: r for r in services.accounts.list_users()}
-    assert list(rows) == sorted(rows) and len(rows) == 8
+    assert list(rows) == sorted(rows) and len(rows) == 10
     liaison = rows["5001"]
     assert liaison.unit and liaison.role == "unit_liaison" and liaison.role_label
     assert liaison.last_login_at == FROZEN_AT + timedelta(hours=1)

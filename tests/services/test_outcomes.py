@@ -77,9 +77,9 @@ def test_expert_transfer_needs_consent(services, agent, expert):
     assert transfer.domain == "供热" and transfer.consent and transfer.expert_id == expert.id
     queue = services.expert.queue(expert)
     assert [t.id for t in queue] == [transfer.id]
-    services.expert.set_status(expert, transfer.id, TransferStatus.ACCEPTED)
+    services.expert.accept(expert, transfer.id)
     with pytest.raises(ServiceError):
-        services.expert.set_status(expert, transfer.id, TransferStatus.WAITING)
+        services.expert.accept(expert, transfer.id)
     with pytest.raises(PermissionDenied):
         services.expert.queue(agent)
 

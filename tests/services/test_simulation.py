@@ -22,7 +22,7 @@ def test_simulated_history_obeys_the_rules(settings):
         assert report.transitions["sign"] and report.transitions["complete"]
         with make_session_factory(services.engine)() as s:
             orders = s.scalars(select(WorkOrder)).all()
-            assert len(orders) == report.calls["work_order"] + sum(
+            assert len(orders) == report.calls["work_order"] + report.calls["expert_then_order"] + sum(
                 1 for o in orders if o.intake_id and s.get(IntakeRecord, o.intake_id).outcome == "emergency")
             for order in orders:
                 events = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)

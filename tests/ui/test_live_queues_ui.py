@@ -87,7 +87,7 @@ async def test_unit_queue_hears_its_own_orders(services, other):
 async def test_expert_queue_hears_a_transfer_from_another_console(services, other):
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "2001")
+        await login(pilot, "2002")  # 供热; logging in makes the expert available
         assert isinstance(app.screen, ExpertQueueScreen)
         await wait_listening(app)
         assert "待接听 0 通" in screen_text(app)

@@ -34,7 +34,7 @@ from textual.widgets import (
 from textual.widgets._select import SelectCurrent, SelectOverlay
 
 from agent_console.config import Settings, seed_data_dir
-from agent_console.domain.enums import TransferStatus
+from agent_console.domain.enums import Presence
 from agent_console.domain.workflow import Action
 from agent_console.services.container import open_services
 from agent_console.store.engine import make_session_factory
@@ -64,7 +64,7 @@ CLICK = "[@click=app.quit]点我[/]"
 # operators
 SEAT_NAME = "[/b]坐席"  # 1001: crashed the expert queue (column 转出坐席)
 CLICK_SEAT = CLICK  # 1002, added: clicking the name quit the expert console
-EXPERT_NAME = "[/i]专家"  # 2001
+EXPERT_NAME = "[/i]专家"  # 2002 (供热)
 DISPATCHER_NAME = "[bold]派单员[/bold]"  # 3001
 SUPERVISOR_NAME = "[/u]督办员"  # 3003
 LIAISON_NAME = "[@click=app.quit]联络员[/]"  # 5001
@@ -202,7 +202,7 @@ def marked(services, clock, tmp_path) -> Marked:
     with make_session_factory(services.engine).begin() as s:
         for code, name in (("heat_city", LEAD_UNIT), ("zjj", HOUSING), ("kerqin", KERQIN_GOV)):
             s.execute(update(Unit).where(Unit.code == code).values(name=name))
-        for staff_no, name in (("1001", SEAT_NAME), ("2001", EXPERT_NAME),
+        for staff_no, name in (("1001", SEAT_NAME), ("2002", EXPERT_NAME),
                                ("3001", DISPATCHER_NAME), ("3003", SUPERVISOR_NAME),
                                ("5001", LIAISON_NAME)):
             s.execute(update(Operator).where(Operator.staff_no == staff_no).values(name=name))
@@ -226,7 +226,9 @@ def _build(svc, clock) -> Marked:
     marked_cat = category_id(svc, CATEGORY_PATH)
     caller = {"caller_number": PHONE, "caller_name": CALLER, "content": CONTENT,
               "address": ADDRESS}
-    # two calls for the expert: one citing the article, one from the operator named CLICK
+    # two calls for the expert (on duty for 供热): one citing the article, one from the
+    # operator named CLICK
+    svc.expert.set_presence(svc.accounts.authenticate("2002", "demo"), Presence.AVAILABLE)
     svc.intake.transfer_to_expert(agent, draft(category_id=heating, **caller), FROZEN_AT,
                                   ARTICLE_ID, True)
     svc.intake.transfer_to_expert(click_agent, draft(category_id=heating,
@@ -386,27 +388,27 @@ def _click_cell_offset(table: DataTable, row: int, column: int) -> tuple[int, in
 async def test_expert_queue_shows_operator_names_as_typed_and_clicks_do_nothing(marked):
     app = make_app(marked.services)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "2001")
+        await login(pilot, "2002")
         assert isinstance(app.screen, ExpertQueueScreen)
         assert_running(app)
         table = app.screen.query_one("#transfers", DataTable)
         shown_rows = rows(table)
         assert len(shown_rows) == 2
-        operators = {r[4] for r in shown_rows}
+        operators = {r[5] for r in shown_rows}
         assert operators == {f"1001 {SEAT_NAME}", f"1002 {CLICK_SEAT}"}
-        contents = " ".join(r[5] for r in shown_rows)
+        contents = " ".join(r[6] for r in shown_rows)
         assert "[bold]小区暖气不热[/bold]" in contents and "[red]单元楼暖气片冰凉[/red]" in contents
         assert SEAT_NAME in rendered(table) and CLICK_SEAT in rendered(table)
         assert EXPERT_NAME in str(app.screen.query_one("#header", Static).render())
         # the detail of the call that cited the article
-        row = next(i for i, r in enumerate(shown_rows) if r[4].startswith("1001"))
+        row = next(i for i, r in enumerate(shown_rows) if r[5].startswith("1001"))
         table.move_cursor(row=row)
         await settle(pilot)
         detail = str(app.screen.query_one("#transfer-detail", Static).render())
         assert f"{ARTICLE_ID} {ARTICLE_TITLE}" in detail and SEAT_NAME in detail
         # the name that looks like a link is only text
-        row = next(i for i, r in enumerate(shown_rows) if r[4].startswith("1002"))
-        await pilot.click("#transfers", offset=_click_cell_offset(table, row, 4))
+        row = next(i for i, r in enumerate(shown_rows) if r[5].startswith("1002"))
+        await pilot.click("#transfers", offset=_click_cell_offset(table, row, 5))
         await settle(pilot)
         assert_running(app)
         assert isinstance(app.screen, ExpertQueueScreen)
@@ -415,19 +417,20 @@ async def test_expert_queue_shows_operator_names_as_typed_and_clicks_do_nothing(
 async def test_expert_queue_click_on_a_link_like_name_does_not_quit(marked):
     """Only the CLICK operator's call waiting: the queue renders, a click is harmless."""
     svc = marked.services
-    expert = svc.accounts.authenticate("2001", "demo")
+    expert = svc.accounts.authenticate("2002", "demo")
+    seat = svc.accounts.authenticate("1001", "demo")
     for t in svc.expert.queue(expert):
         if t.from_operator.startswith("1001"):
-            svc.expert.set_status(expert, t.id, TransferStatus.CLOSED)
+            svc.expert.take_back(seat, t.id)
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "2001")
+        await login(pilot, "2002")
         assert isinstance(app.screen, ExpertQueueScreen)
         table = app.screen.query_one("#transfers", DataTable)
-        await pilot.click("#transfers", offset=_click_cell_offset(table, 0, 4))
+        await pilot.click("#transfers", offset=_click_cell_offset(table, 0, 5))
         await settle(pilot)
         assert_running(app)
-        assert rows(table)[0][4] == f"1002 {CLICK_SEAT}"
+        assert rows(table)[0][5] == f"1002 {CLICK_SEAT}"
         assert CLICK_SEAT in rendered(table)
 
 

@@ -9,18 +9,15 @@ from agent_console.store.engine import make_session_factory
 from agent_console.store.models import (
     CallerWarning,
     EmergencyHandoff,
-    ExpertTransfer,
     IntakeRecord,
     WorkOrder,
 )
 from agent_console.ui.screens.dialogs import (
     AnswerDialog,
-    ConsentDialog,
     DispatchDialog,
     EmergencyDialog,
     ScriptPickDialog,
 )
-from agent_console.ui.screens.expert_queue import ExpertQueueScreen
 from tests.conftest import FROZEN_AT
 from tests.services.helpers import draft
 from tests.ui.helpers import SIZE, login, make_app, screen_text, settle, type_call
@@ -103,37 +100,6 @@ async def test_f5_answer_online_records_the_selected_article(services):
         assert record.outcome == "answered" and record.kb_article_id == chosen
         assert "已直接答复" in screen_text(app)
         assert form_is_reset(app)
-
-
-async def test_f6_expert_transfer_asks_consent_and_reaches_the_queue(services):
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        await login(pilot)
-        await type_call(pilot, "13912345678", HEAT)
-        await pilot.press("f6")
-        await settle(pilot)
-        assert isinstance(app.screen, ConsentDialog)
-        await pilot.press("n")  # the caller says no: nothing recorded
-        await settle(pilot)
-        assert all_rows(services, ExpertTransfer) == []
-        await pilot.press("f6")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
-        (transfer,) = all_rows(services, ExpertTransfer)
-        assert transfer.consent and transfer.domain == "供热"
-    expert_app = make_app(services)
-    async with expert_app.run_test(size=SIZE) as pilot:
-        await login(pilot, "2001")
-        assert isinstance(expert_app.screen, ExpertQueueScreen)
-        table = expert_app.screen.query_one("#transfers")
-        assert table.row_count == 1
-        assert "待接听 1 通" in screen_text(expert_app)
-        await pilot.press("a")
-        await settle(pilot)
-        assert "已接听" in str(table.get_row_at(0))
-        said = [str(n.message) for n in expert_app._notifications]
-        assert "已接听" in said and not any("已已" in m for m in said)
 
 
 async def test_f8_not_accepted_shows_script_and_records_reason(services):

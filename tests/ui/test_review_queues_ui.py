@@ -536,26 +536,30 @@ async def test_f12_waits_for_the_open_call_and_ctrl_n_puts_the_submission_back(
 
 # ---------------------------------------------------------------------- expert queue
 async def test_expert_queue_refreshes_closes_and_shows_done_transfers(services, agent, clock):
+    from agent_console.domain.enums import Presence
+
     cat = category_id(services, HEATING_PATH)
+    services.expert.set_presence(services.accounts.authenticate("2002", "demo"),
+                                 Presence.AVAILABLE)
     services.intake.transfer_to_expert(agent, draft(category_id=cat), FROZEN_AT, None, True)
     app = make_app(services)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "2001")
+        await login(pilot, "2002")
         assert isinstance(app.screen, ExpertQueueScreen)
         table = app.screen.query_one("#transfers", DataTable)
         assert "待接听 1 通，共 1 通" in screen_text(app)
         # a second, confidential call arrives while the expert watches: no key needed
-        clock.advance(minutes=5)
-        services.intake.transfer_to_expert(
+        clock.advance(minutes=1)  # within the presence's TTL (no heartbeat on a frozen clock)
+        second = services.intake.transfer_to_expert(
             agent, draft(category_id=cat, caller_number="13700002222", confidential=True,
                          content="单元楼暖气片冰凉，物业说是管网问题"), clock.now(), None, True)
         await settle(pilot, 3.3)
         assert "待接听 2 通，共 2 通" in screen_text(app)
         newest = [str(c) for c in table.get_row_at(0)]
-        assert newest[3] == "137****2222"  # confidential caller masked
-        assert "暖气片冰凉" in newest[5]
-        await pilot.press("c")  # the cursor is on the newest: done without accepting
-        await settle(pilot)
+        assert newest[4] == "137****2222"  # confidential caller masked
+        assert "暖气片冰凉" in newest[6]
+        services.expert.take_back(agent, second.transfer_id)  # the seat took it back
+        await settle(pilot, 3.3)
         rows = {t.id: t.status for t in all_rows(services, ExpertTransfer)}
         assert sorted(rows.values()) == sorted([TransferStatus.CLOSED, TransferStatus.WAITING])
         assert table.row_count == 1 and "待接听 1 通，共 1 通" in screen_text(app)
@@ -563,15 +567,15 @@ async def test_expert_queue_refreshes_closes_and_shows_done_transfers(services, 
         await settle(pilot)
         assert table.row_count == 2
         statuses = [str(table.get_row_at(i)[2]) for i in range(2)]
-        assert statuses.count("已完成") == 1
-        closed_row = statuses.index("已完成")
+        assert statuses.count("坐席已收回") == 1
+        closed_row = statuses.index("坐席已收回")
         steps = closed_row - table.cursor_row
         await pilot.press(*["down" if steps > 0 else "up"] * abs(steps))
         assert table.cursor_row == closed_row
         await pilot.press("a")  # a finished call cannot be accepted again
         await settle(pilot)
-        assert "转接已是“已完成”，不能改为“已接听”" in notices(app)
-        assert str(table.get_row_at(closed_row)[2]) == "已完成"
+        assert "这通来电已接听或已结束" in notices(app)
+        assert str(table.get_row_at(closed_row)[2]) == "坐席已收回"
         await pilot.press("h")
         await settle(pilot)
         assert table.row_count == 1

@@ -35,13 +35,23 @@ RETURN_REQUESTED = (Action.REQUEST_RETURN, "5001",
                     "该小区由科尔沁区自管供热站供热，不属本公司供热范围（依据：供热特许经营协议附件二）")
 
 
-def test_expert_queue_with_one_waiting_transfer(snap_compare, services):
+def test_expert_call_view_with_an_accepted_transfer(snap_compare, services):
+    """The expert's read-only call view (form, history, wait) beside the KB, after a."""
+    from agent_console.domain.enums import Presence
+
     agent = services.accounts.authenticate("1001", "demo")
+    services.expert.set_presence(services.accounts.authenticate("2002", "demo"),
+                                 Presence.AVAILABLE)
     cat = category_id(services, HEATING_PATH)
-    services.intake.transfer_to_expert(agent, draft(category_id=cat), FROZEN_AT, None, True)
+    services.intake.answer_online(agent, draft(category_id=cat, content="暖气什么时候开始供"),
+                                  FROZEN_AT, None, "供热期为每年10月15日至次年4月15日")
+    services.intake.transfer_to_expert(agent, draft(category_id=cat), FROZEN_AT, None, True,
+                                       "三方通话")
 
     async def run_before(pilot):
-        await login(pilot, "2001")
+        await login(pilot, "2002")
+        await settle(pilot)
+        await pilot.press("a")
         await settle(pilot)
 
     assert snap_compare(make_app(services), terminal_size=SIZE, run_before=run_before)

@@ -42,7 +42,8 @@ def users(capsys, db_url) -> dict[str, dict]:
 def test_user_list(capsys, settings, now_services):
     now_services.accounts.authenticate("5001", "demo")
     listed = users(capsys, settings.db_url)
-    assert list(listed) == ["1001", "2001", "3001", "3002", "3003", "4001", "5001", "9001"]
+    assert list(listed) == ["1001", "2001", "2002", "2003", "3001", "3002", "3003", "4001", "5001",
+                            "9001"]
     liaison = listed["5001"]
     assert set(liaison) == {"staff_no", "name", "role", "role_label", "unit", "status", "active",
                             "locked_until", "failed_logins", "last_login_at"}
@@ -152,7 +153,7 @@ def test_seed_demo_and_user_add_pick_their_own_default_files(capsys, tmp_path, m
     for var in ("AGENT_CONSOLE_DB", "AGENT_CONSOLE_DEMO"):
         monkeypatch.delenv(var, raising=False)
     code, out, _ = run(capsys, "seed", "--demo")
-    assert code == 0 and "演示账号 8" in out
+    assert code == 0 and "演示账号 10" in out
     assert (tmp_path / "demo.sqlite3").exists() and not (tmp_path / "console.sqlite3").exists()
     stdin(monkeypatch, "long-enough-pw\n")
     code, _, _ = run(capsys, "user", "add", "--staff-no", "9001", "--name", "赵管理", "--role",
@@ -160,7 +161,7 @@ def test_seed_demo_and_user_add_pick_their_own_default_files(capsys, tmp_path, m
     assert code == 0 and (tmp_path / "console.sqlite3").exists()
     assert list(users(capsys, f"sqlite:///{tmp_path / 'console.sqlite3'}")) == ["9001"]
     code, out, _ = run(capsys, "--demo", "user", "list", "--json")
-    assert len(json.loads(out)) == 8  # the demo file
+    assert len(json.loads(out)) == 10  # the demo file
 
 
 def test_demo_refused_on_a_production_database(capsys, blank_db_url, monkeypatch):

@@ -159,21 +159,52 @@ class AnswerDialog(Dialog):
 
 
 class ConsentDialog(Dialog):
-    """F6: Art. 15 requires the caller's consent before a transfer."""
+    """F6: Art. 15 requires the caller's consent before a transfer; the seat sees who is on
+    duty for the request's category right now and chooses how the caller is connected. Returns
+    the connection (consent), False (no consent) or None (cancelled)."""
 
     BINDINGS = [Binding("y", "consent(True)", "同意"), Binding("n", "consent(False)", "不同意")]
 
-    def __init__(self, question: str, target: str) -> None:
+    def __init__(self, question: str, picture) -> None:
         super().__init__()
         self._question = question
-        self._target = target
+        self._picture = picture  # services.expert.DutyPicture
+
+    def _duty(self) -> Text:
+        picture = self._picture
+        text = Text()
+        text.append("分类：", style="bold")
+        text.append(picture.category or "（未分类）")
+        text.append(f"　等待接听 {picture.waiting} 通\n", style="bold yellow" if picture.waiting else "")
+        text.append("在岗专家：", style="bold")
+        shown = [e for e in picture.experts if e.status.value != "offline"]
+        if not shown:
+            text.append("无")
+        for i, expert in enumerate(shown):
+            if i:
+                text.append("；")
+            style = "bold green" if expert.status.value == "available" else "yellow"
+            text.append(f"{expert.staff_no} {expert.name}")
+            if expert.unit_name:
+                text.append(f"（{expert.unit_name}）", style="dim")
+            text.append(f" {expert.status.label}", style=style)
+        if not picture.available:
+            text.append("\n专家均在通话或小休：转接后进入专家队列，先空闲的专家接听", style="dim")
+        return text
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import RadioButton, RadioSet
+
+        from agent_console.domain.enums import Connection
+
         with Vertical(classes="dialog"):
             yield Static(Text("转接专家座席（第十五条）", style="bold"), classes="dialog-title")
-            yield Static(Text(self._target))
+            yield Static(self._duty(), id="expert-duty")
             yield Static(Text("请向诉求人宣读：", style="bold"))
             yield Static(script_text(self._question), classes="script")
+            with RadioSet(id="connection"):
+                for i, way in enumerate(Connection):
+                    yield RadioButton(way.value, value=i == 0, id=f"conn-{i}")
             yield Static("诉求人是否同意转接？")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("同意 (Y)", id="yes", variant="primary")
@@ -183,12 +214,24 @@ class ConsentDialog(Dialog):
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#yes", Button))
 
+    def _connection(self) -> str:
+        from textual.widgets import RadioSet
+
+        from agent_console.domain.enums import Connection
+
+        pressed = self.query_one("#connection", RadioSet).pressed_index
+        return list(Connection)[max(pressed, 0)].value
+
     def action_consent(self, value: bool) -> None:
-        self.dismiss(value)
+        self.dismiss(self._connection() if value else False)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss({"yes": True, "no": False}.get(event.button.id or ""))
+        choice = event.button.id or ""
+        if choice == "yes":
+            self.dismiss(self._connection())
+        else:
+            self.dismiss(False if choice == "no" else None)
 
 
 @dataclass(frozen=True)

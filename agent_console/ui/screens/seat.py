@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, Input, OptionList, Select, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
 
 from agent_console.domain.enums import RequestType, Urgency
 from agent_console.domain.intake import IntakeDraft, script_for_repeat
@@ -36,7 +36,6 @@ from agent_console.ui.screens.dialogs import (
     AnswerChoice,
     AnswerDialog,
     CallEndDialog,
-    ConsentDialog,
     DispatchChoice,
     DispatchDialog,
     EmergencyChoice,
@@ -45,6 +44,8 @@ from agent_console.ui.screens.dialogs import (
     ScriptPickDialog,
 )
 from agent_console.ui.screens.help import HelpScreen, binding_rows
+from agent_console.ui.screens.seat_transfer import ExpertHandoff
+from agent_console.ui.live import LiveRefresh
 from agent_console.ui.widgets.call_form import CallForm
 from agent_console.ui.widgets.caller_panel import CallerPanel
 from agent_console.ui.widgets.header import ConsoleHeader
@@ -95,7 +96,7 @@ OPTIONAL_KEYS = ("focus_kb", "focus_content", "goto_training", "goto_orders", "g
                  "goto_seat", "quit")
 
 
-class SeatScreen(Screen):
+class SeatScreen(ExpertHandoff, Screen):
     BINDINGS = [
         Binding("f1", "help", "帮助", id="help"),
         Binding("f2", "focus_kb", "搜知识库", id="focus_kb", priority=True),
@@ -145,12 +146,15 @@ class SeatScreen(Screen):
         self._triage: TriageResult = services.reference.triage.classify("")
         self._auto: dict[str, str] = {}  # the values proposals put in the form
         self._manual = dict.fromkeys(DEFAULTS, False)  # fields the agent set by hand
+        # an open expert transfer is read again when it changes (seat_transfer)
+        self.live = LiveRefresh(self, self._check_transfer, self._transfer_concerns)
         # keystroke (content changed) → KB pane updated, in ms; read by the typing benchmark
         self.kb_latencies_ms: deque[float] = deque(maxlen=10_000)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.operator, self.services.clock, self._title, id="header")
+        yield Static("", id="transfer-bar")  # while the call is with the expert seat
         with Horizontal(id="seat-body"):
             with Vertical(id="left"):
                 yield CallForm(self.services.catalog.regions(), self._categories, id="call-form")
@@ -183,7 +187,11 @@ class SeatScreen(Screen):
             self.kb.show_semantic(self.app.semantic_status)
         self.set_focus(self.query_one("#f-number", Input))
         self.set_interval(LEASE_RENEW_SECONDS, self._renew_submission)
+        self.set_interval(1.0, self._watch_transfer)
         run_db(self, self._start, done=self._restore, group="draft-load", name="seat_start")
+
+    def on_screen_resume(self) -> None:
+        self.live.resumed()
 
     def _start(self) -> tuple[SavedDraft | None, int, bool]:
         """In a worker: the draft left by a crash or restart (this machine's or the database's),
@@ -630,7 +638,8 @@ class SeatScreen(Screen):
             self.notify("正在记录上一个结果…", severity="warning")
             return
         self._recording = True
-        command = SeatCommand(kind, self.operator, self.form.draft(), self.started_at, args)
+        command = SeatCommand(kind, self.operator, self._with_resume(self.form.draft()),
+                              self.started_at, args)
 
         def not_kept(_exc) -> None:
             self._recording = False
@@ -668,6 +677,8 @@ class SeatScreen(Screen):
         return True
 
     def action_answer(self) -> None:
+        if self._transfer_blocks():
+            return
         draft = self._draft_for_outcome()
         if not self._precheck(draft, self.services.intake.validate_common(draft)):
             return
@@ -680,47 +691,9 @@ class SeatScreen(Screen):
 
         self.app.push_screen(AnswerDialog(article, self.services.clock.now().date()), done)
 
-    def action_expert(self) -> None:
-        draft = self._draft_for_outcome()
-        if not self._precheck(draft, self.services.intake.validate_common(draft)):
-            return
-        article = self.selected_article()
-        domain = (article.domain if article is not None and article.domain else None) or \
-            self._category_domain(draft.category_id)
-        if domain is None:
-            self.notify("请先选中知识库条目或选择诉求分类，以确定专家座席领域", severity="error")
-            return
-        run_db(self, self.services.intake.expert_for, domain,
-               done=lambda expert: self._ask_consent(domain, expert, article, True),
-               outage=lambda _e: self._ask_consent(domain, None, article, False),
-               group="expert", exclusive=True, name="expert_for")
-
-    def _category_domain(self, category_id: int | None) -> str | None:
-        category = self.services.catalog.categories().get(category_id) if category_id else None
-        return category.domain if category is not None and category.domain else None
-
-    def _ask_consent(self, domain: str, expert: OperatorInfo | None,
-                     article: ArticleInfo | None, known: bool) -> None:
-        if known and expert is None:
-            self.notify(f"当前没有“{domain}”领域的专家座席在岗，请按 F7 派发工单", severity="error")
-            return
-        target = f"领域：{domain}　在岗专家：{expert.staff_no} {expert.name}" if expert else \
-            f"领域：{domain}　（数据库连接中断：在岗专家在恢复后确定）"
-
-        def done(consent: bool | None) -> None:
-            if consent is None:
-                return
-            if not consent:
-                self.notify("诉求人不同意转接，未转接。可按 F5 直接答复或 F7 派发工单。",
-                            title="未转接")
-                return
-            self._record("transfer_to_expert",
-                         article_id=article.id if article is not None else None, consent=True)
-
-        question = self.services.reference.phrases.get("consent_expert", "")
-        self.app.push_screen(ConsentDialog(question, target), done)
-
     def action_work_order(self) -> None:
+        if self._transfer_blocks():
+            return
         draft = self._draft_for_outcome()
         if not self._precheck(draft, self.services.intake.validate_work_order(draft)):
             return
@@ -747,6 +720,8 @@ class SeatScreen(Screen):
         self.app.push_screen(DispatchDialog(proposal, units, triage.immediate_dispatch), done)
 
     def action_not_accepted(self) -> None:
+        if self._transfer_blocks():
+            return
         draft = self._draft_for_outcome()
         if not self._precheck(draft, self.services.intake.validate_common(draft)):
             return
@@ -786,6 +761,8 @@ class SeatScreen(Screen):
     def action_emergency(self) -> None:
         """F9: Art. 12. Every service the emergency needs, the follow-up order to the unit
         that must sign (shown for confirmation), then one record."""
+        if self._transfer_blocks():
+            return
         draft = self._draft_for_outcome()
         triage = self.services.reference.triage.classify(draft.content)
         self._triage = triage
@@ -818,6 +795,8 @@ class SeatScreen(Screen):
             planned[0] if planned else None, triage.advice, triage.utility_lines, why), done)
 
     def action_warning(self) -> None:
+        if self._transfer_blocks():
+            return
         def done(code: int | None) -> None:
             if code is not None:
                 self._record("warn_caller", code=code)
@@ -829,6 +808,8 @@ class SeatScreen(Screen):
     # ------------------------------------------------------------------ online submissions
     def action_take_online(self) -> None:
         """Art. 3: the oldest website/WeChat/e-mail/蒙速办 request, into the same form."""
+        if self._transfer_blocks():
+            return
         if not self.form.draft().is_blank:
             self.notify("请先结束当前受理（或 Ctrl+N 放弃）再取网上来件", severity="warning")
             return
@@ -917,6 +898,8 @@ class SeatScreen(Screen):
     def action_next_call(self) -> None:
         """Ctrl+N: end this call. A hung-up or invalid call is recorded (it is a call the
         centre took); only a draft typed by mistake is discarded without a record."""
+        if self._transfer_blocks():
+            return
         if self.form.draft().is_blank:
             self._new_call()
             return
@@ -943,6 +926,8 @@ class SeatScreen(Screen):
 
     def _finish_call(self, result: IntakeResult) -> None:
         self.last_result = result
+        if self._recorded_expert(result):
+            return
         message = result.message
         if result.order_number:
             order_notice = self.services.reference.phrases.get("work_order_notice", "")
@@ -966,6 +951,7 @@ class SeatScreen(Screen):
         self.panel.show_outcome(message)
 
     def _new_call(self) -> None:
+        self._end_resume()
         if self._save_timer:
             self._save_timer.stop()
         self._loading = True

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from agent_console.domain.enums import Outcome
 from agent_console.domain.triage import TriageResult
 from agent_console.services.dto import CallerHistory, RepeatNotice
 from agent_console.ui.safe import script_text
@@ -42,7 +41,7 @@ def history_text(history: CallerHistory | None, now: datetime | None = None) -> 
             text.append_text(time_left(order.due_at, now, order.status))
         text.append("\n")
     for entry in history.entries[:5]:
-        label = Outcome(entry.outcome).label if entry.outcome in Outcome._value2member_map_ else entry.outcome
+        label = entry.outcome_label
         text.append(f"{entry.at:%Y-%m-%d %H:%M} {label} ")
         if entry.order_number:
             text.append(f"{entry.order_number} ")
@@ -125,7 +124,10 @@ class CallerPanel(Vertical):
         widget.set_class(result.is_emergency, "emergency")
         widget.set_class(not result.is_emergency and result.immediate_dispatch, "utility")
 
-    def show_outcome(self, message: str | None) -> None:
+    def show_outcome(self, message: str | Text | None) -> None:
         widget = self.query_one("#outcome-banner", Static)
-        widget.update(Text(message) if message else "")
+        if isinstance(message, Text):
+            widget.update(message)
+        else:
+            widget.update(Text(message) if message else "")
         widget.set_class(bool(message), "visible")
