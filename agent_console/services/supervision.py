@@ -136,7 +136,8 @@ class SupervisionService:
         with self._factory.begin() as s:
             stale = s.execute(
                 select(KbArticle.owner_unit_id, func.count(), func.min(KbArticle.valid_until))
-                .where(KbArticle.valid_until < today, KbArticle.owner_unit_id.is_not(None))
+                .where(KbArticle.valid_until < today, KbArticle.owner_unit_id.is_not(None),
+                       KbArticle.retired_at.is_(None))
                 .group_by(KbArticle.owner_unit_id)).all()
             if not stale:
                 return 0
@@ -211,7 +212,8 @@ class SupervisionService:
             ).all()
             stale = dict(s.execute(
                 select(KbArticle.owner_unit_id, func.count())
-                .where(KbArticle.valid_until < now.date()).group_by(KbArticle.owner_unit_id)
+                .where(KbArticle.valid_until < now.date(), KbArticle.retired_at.is_(None))
+                .group_by(KbArticle.owner_unit_id)
             ).all())
             names = {u.id: u.name for u in s.scalars(select(Unit))}
         standings = []
@@ -270,6 +272,7 @@ class SupervisionService:
             rows = s.execute(
                 select(Unit.name, KbArticle.id, KbArticle.title, KbArticle.valid_until)
                 .join(Unit, Unit.id == KbArticle.owner_unit_id)
-                .where(KbArticle.valid_until < today).order_by(Unit.name, KbArticle.id)
+                .where(KbArticle.valid_until < today, KbArticle.retired_at.is_(None))
+                .order_by(Unit.name, KbArticle.id)
             ).all()
         return [tuple(r) for r in rows]

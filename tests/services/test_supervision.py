@@ -133,3 +133,21 @@ def test_out_of_date_kb_articles_raise_a_unit_notice_once_per_tier(services, clo
     heat = services.catalog.unit_by_code("heat_city")
     own = services.supervision.notices(unit_id=heat.id)
     assert all(n.unit == heat.name for n in own)
+
+
+def test_stale_notices_follow_reviewed_edits_and_retirements(services, clock):
+    """Art. 19(4) on the units' own KB: a reviewed new validity date, or a reviewed
+    retirement, takes the article off the stale list the notices count."""
+    clock.advance(days=10)
+    stale = services.supervision.stale_articles()
+    assert len(stale) >= 2
+    (_unit, renewed, *_r), (_unit2, retired, *_r2) = stale[0], stale[1]
+    reviewer = services.accounts.authenticate("3003", "demo")
+    admin = services.accounts.authenticate("9001", "demo")  # may edit any unit's article
+    data = dict(services.kb_review.current(admin, renewed), valid_until="2030-12-31")
+    services.kb_review.approve(reviewer, services.kb_review.submit(admin, renewed, data))
+    services.kb_review.approve(reviewer, services.kb_review.retire(admin, retired, "政策已废止"))
+    left = {article for _u, article, *_x in services.supervision.stale_articles()}
+    assert renewed not in left and retired not in left
+    ranking = {u.unit_id: u.stale_articles for u in services.supervision.ranking()}
+    assert sum(ranking.values()) == len(left)
