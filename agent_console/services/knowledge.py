@@ -113,7 +113,9 @@ class KnowledgeService:
         stmt = select(KbArticle.id, KbArticle.title, KbArticle.answer, KbArticle.phrasings,
                       KbArticle.keywords).where(KbArticle.retired_at.is_(None))
         if since is not None:
-            stmt = stmt.where(KbArticle.updated_at > since)
+            # at or after: a change committed in the second of the last sync, after it read,
+            # is read again rather than missed (an upsert of the same text changes nothing)
+            stmt = stmt.where(KbArticle.updated_at >= since)
         with self._factory() as s:
             return [KbDocument(id=r.id, title=r.title, body=r.answer or "",
                                phrasings=tuple(r.phrasings or ()), keywords=tuple(r.keywords or ()))
@@ -123,7 +125,7 @@ class KnowledgeService:
         """Articles retired (after review) since ``since``: they leave the live index."""
         with self._factory() as s:
             return list(s.scalars(select(KbArticle.id).where(
-                KbArticle.retired_at.is_not(None), KbArticle.updated_at > since)))
+                KbArticle.retired_at.is_not(None), KbArticle.updated_at >= since)))
 
     def article_ids(self) -> set[str]:
         with self._factory() as s:

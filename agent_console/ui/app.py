@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KB_POLL_SECONDS = 10.0
+RETIRED = -1  # the live index's note of an article it dropped
 WATCH_SECONDS = 3.0  # outage probe while the database is away; outbox delivery while it waits
 RETRY_INDEX_SECONDS = 5.0
 CALENDAR_RELOAD_SECONDS = 600.0  # another console's calendar import shows up by then
@@ -100,6 +101,7 @@ class ConsoleApp(App):
         self.index_seconds: float | None = None
         self.index_source: str | None = None
         self._kb_version: str | None = None
+        self._kb_taken: dict[str, int] = {}  # article id → what the live index took of it
         self._kb_synced_at = None
         self._kb_poll = None
         self._keymap_error: str | None = None
@@ -313,8 +315,12 @@ class ConsoleApp(App):
             return
         since = self._kb_synced_at
         now = self.services.clock.now()
-        changed = self.services.knowledge.documents(since=since)
-        retired = self.services.knowledge.retired_since(since)
+        # read from the last sync's second on (a change committed in it after the read is
+        # not missed); what this console already took from an earlier read is skipped
+        changed = [d for d in self.services.knowledge.documents(since=since)
+                   if self._kb_taken.get(d.id) != hash(d)]
+        retired = [i for i in self.services.knowledge.retired_since(since)
+                   if self._kb_taken.get(i) != RETIRED]
         vectors = self.kb_vectors
         for doc in changed:
             index.upsert(doc)
@@ -322,6 +328,10 @@ class ConsoleApp(App):
                 vectors.upsert(doc)
         for doc_id in retired:
             index.remove(doc_id)
+        if len(self._kb_taken) > 10_000:
+            self._kb_taken.clear()
+        self._kb_taken.update({d.id: hash(d) for d in changed})
+        self._kb_taken.update(dict.fromkeys(retired, RETIRED))
         self._kb_version = version
         self._kb_synced_at = now
         if changed or retired:
