@@ -111,7 +111,8 @@ class RevisionRow:
 
     @property
     def source_label(self) -> str:
-        return {"liaison": "单位维护", "expert": "专家建议", "batch": "单位批量"}.get(
+        return {"liaison": "单位维护", "expert": "专家建议", "batch": "单位批量",
+                "import": "中心导入"}.get(
             self.source, self.source)
 
 

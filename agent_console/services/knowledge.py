@@ -93,6 +93,47 @@ def read_rows(path: Path) -> list[dict]:
     raise ServiceError("仅支持 .jsonl、.csv 和 .xlsx 文件")
 
 
+class _ImportHistory:
+    """``kb import`` publishes directly (the centre's own load): each article it changes still
+    gets its next version, kept with the others, signed by the centre's system account."""
+
+    def __init__(self, s: Session, now: datetime) -> None:
+        from agent_console.services.kb_review import snapshot
+        from agent_console.store.models import Operator
+
+        self._s, self._now, self._snapshot = s, now, snapshot
+        self._units = dict(s.execute(select(Unit.id, Unit.code)).all())
+        self._cats = dict(s.execute(select(Category.id, Category.path)).all())
+        self._author = None
+        if s.scalar(select(Operator.id).limit(1)) is not None:
+            from agent_console.services.orders import system_actor
+
+            self._author = system_actor(s).id
+
+    def before(self, row: KbArticle | None) -> dict | None:
+        return self._snapshot(row, self._units, self._cats) if row is not None else None
+
+    def published(self, row: KbArticle, before: dict | None) -> None:
+        from agent_console.domain.enums import RevisionAction, RevisionStatus
+        from agent_console.services.kb_review import article_data
+        from agent_console.store.models import KbRevision
+
+        self._s.flush()
+        after = self._snapshot(row, self._units, self._cats)
+        if after == before:
+            return  # the same text again: no new version
+        row.revision = (row.revision or 0) + 1
+        if self._author is None:
+            return  # a database without accounts yet (the first load): nobody to sign
+        self._s.add(KbRevision(
+            article_id=row.id, status=RevisionStatus.APPROVED.value,
+            action=(RevisionAction.EDIT if before else RevisionAction.CREATE).value,
+            data=article_data(row, self._units, self._cats), before=before,
+            unit_id=row.owner_unit_id, author_id=self._author, created_at=self._now,
+            source="import", number=row.revision, reviewer_id=self._author,
+            reviewed_at=self._now, reason="kb import 直接发布"))
+
+
 class KnowledgeService:
     def __init__(self, factory: sessionmaker[Session], clock: Clock, cache_dir: Path,
                  synonyms: dict[str, list[str]]) -> None:
@@ -297,15 +338,19 @@ class KnowledgeService:
             for at in range(0, len(ids), 500):  # stay under the SQL variable limit
                 existing.update(s.scalars(select(KbArticle.id).where(
                     KbArticle.id.in_(ids[at : at + 500]))))
+            history = _ImportHistory(s, now)
             for item in clean:
                 row = s.get(KbArticle, item["id"]) if item["id"] in existing else None
+                before = history.before(row)
                 if row is None:
-                    row = KbArticle(id=item["id"])
+                    row = KbArticle(id=item["id"], revision=0)
                     s.add(row)
                 for name, value in item.items():
                     if name != "id":
                         setattr(row, name, value)
                 row.updated_at = now
+                row.retired_at = None  # an import is the centre's own publication
+                history.published(row, before)
             version = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
             meta = s.get(AppMeta, "kb_version")
             if meta is None:

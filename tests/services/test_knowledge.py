@@ -86,3 +86,32 @@ def test_unreadable_files_get_a_clear_message(services, tmp_path):
     broken.write_text('{"id": 1,\n')
     with pytest.raises(ServiceError, match="第1行"):
         services.knowledge.import_file(broken)
+
+
+def test_kb_import_keeps_versions_and_makes_pending_changes_stale(services, tmp_path):
+    """``kb import`` publishes at once, but as the next version of each article it changes,
+    kept with the others; a unit's change waiting on the old text can no longer be approved."""
+    from sqlalchemy import select
+
+    from agent_console.store.engine import make_session_factory
+    from agent_console.store.models import KbArticle, KbRevision
+
+    liaison = services.accounts.authenticate("5001", "demo")
+    reviewer = services.accounts.authenticate("3003", "demo")
+    own = next(a.id for a in services.kb_review.unit_articles(liaison))
+    data = services.kb_review.current(liaison, own)
+    pending = services.kb_review.submit(liaison, own, dict(data, title=data["title"] + "（修订）"))
+    path = tmp_path / "load.jsonl"
+    row = dict(data, id=own, answer=data["answer"] + "以最新通知为准。")
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    services.knowledge.import_file(path)
+    services.knowledge.import_file(path)  # the same text again: no new version
+    with make_session_factory(services.engine)() as s:
+        assert s.get(KbArticle, own).revision == 1
+        (kept,) = s.scalars(select(KbRevision).where(KbRevision.source == "import")).all()
+        assert kept.status == "approved" and kept.number == 1 and kept.before["answer"] == \
+            data["answer"]
+    with pytest.raises(ServiceError, match="新的版本"):
+        services.kb_review.approve(reviewer, pending)
+    history = services.kb_review.history(liaison, own)
+    assert [r.source_label for r in history][:1] == ["中心导入"]
