@@ -27,7 +27,7 @@ from agent_console.domain.text import check_text, done_label, find_control_char
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
-from agent_console.store.models import AppMeta, Category, KbArticle, KbRevision, Operator, Unit
+from agent_console.store.models import Category, KbArticle, KbRevision, Operator, Unit
 from agent_console.store.notify import KB, notify_in
 
 REVIEW_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -636,12 +636,9 @@ class KbReviewService:
 
     @staticmethod
     def _bump_version(s: Session, now: datetime) -> None:
-        version = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
-        meta = s.get(AppMeta, "kb_version")
-        if meta is None:
-            s.add(AppMeta(key="kb_version", value=version))
-        else:
-            meta.value = version
+        from agent_console.services.knowledge import bump_kb_version
+
+        bump_kb_version(s, now)
 
 
 def _clean_texts(data: dict, errors: dict[str, str]) -> dict[str, str]:

@@ -93,6 +93,18 @@ def read_rows(path: Path) -> list[dict]:
     raise ServiceError("仅支持 .jsonl、.csv 和 .xlsx 文件")
 
 
+def bump_kb_version(s: Session, now: datetime) -> str:
+    """A new KB version, in the transaction that changed the articles: every console's live
+    index (and the cached index files) follow it."""
+    version = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+    meta = s.get(AppMeta, "kb_version")
+    if meta is None:
+        s.add(AppMeta(key="kb_version", value=version))
+    else:
+        meta.value = version
+    return version
+
+
 class _ImportHistory:
     """``kb import`` publishes directly (the centre's own load): each article it changes still
     gets its next version, kept with the others, signed by the centre's system account."""
@@ -351,12 +363,7 @@ class KnowledgeService:
                 row.updated_at = now
                 row.retired_at = None  # an import is the centre's own publication
                 history.published(row, before)
-            version = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
-            meta = s.get(AppMeta, "kb_version")
-            if meta is None:
-                s.add(AppMeta(key="kb_version", value=version))
-            else:
-                meta.value = version
+            version = bump_kb_version(s, now)
         return ImportReport(len(clean) - len(existing), len(existing), version)
 
     def export_file(self, path: Path) -> int:
