@@ -225,7 +225,8 @@ class ExpertService:
         if row.status != status.value:
             row.since = now
         row.status = status.value
-        row.seen_at = now
+        # a simulated expert's ALWAYS stays (going offline ends it)
+        row.seen_at = now if status is Presence.OFFLINE else max(row.seen_at, now)
 
     @staticmethod
     def _open_call(s: Session, expert_id: int) -> ExpertTransfer | None:
@@ -739,7 +740,6 @@ class ExpertService:
         return out
 
 
-
 ALWAYS = datetime(9999, 12, 31)  # a simulated expert's console never goes quiet
 
 
@@ -753,6 +753,15 @@ def place_standing_expert(s: Session, operator_id: int, domain: str, today: date
     s.add(ExpertRoster(operator_id=operator_id, unit_id=unit_id, categories=cats,
                        starts_on=today, ends_on=None, note="模拟专家",
                        created_at=datetime.combine(today, datetime.min.time())))
-    if s.get(ExpertPresence, operator_id) is None:
+    stand_by(s, operator_id, today)
+
+
+def stand_by(s: Session, operator_id: int, today: date) -> None:
+    """A simulated expert available until told otherwise (no console to send heartbeats)."""
+    row = s.get(ExpertPresence, operator_id)
+    since = datetime.combine(today, datetime.min.time())
+    if row is None:
         s.add(ExpertPresence(operator_id=operator_id, status=Presence.AVAILABLE.value,
-                             since=datetime.combine(today, datetime.min.time()), seen_at=ALWAYS))
+                             since=since, seen_at=ALWAYS))
+        return
+    row.status, row.since, row.seen_at = Presence.AVAILABLE.value, since, ALWAYS

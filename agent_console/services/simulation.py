@@ -123,7 +123,7 @@ class Simulator:
         while the simulation runs (away at its end: real transfers never wait for them)."""
         from sqlalchemy import select
 
-        from agent_console.services.expert import place_standing_expert
+        from agent_console.services.expert import place_standing_expert, stand_by
         from agent_console.store.engine import make_session_factory
         from agent_console.store.models import ExpertRoster
 
@@ -136,9 +136,7 @@ class Simulator:
                 if session.scalar(select(ExpertRoster.id)
                                   .where(ExpertRoster.operator_id == op.id)) is None:
                     place_standing_expert(session, op.id, domain, date(2000, 1, 1))
-        for op in experts.values():
-            self.s.expert.set_presence(op, Presence.AVAILABLE)
-            self.s.expert.heartbeat(op)
+                stand_by(session, op.id, date(2000, 1, 1))  # again, after an earlier run
         return experts
 
     def _experts_leave(self) -> None:
