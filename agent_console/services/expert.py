@@ -295,6 +295,8 @@ class ExpertService:
                 errors["staff_no"] = f"工号 {no[:16]}（{op.name}）不是专家座席账号"
             elif not op.active:
                 errors["staff_no"] = f"工号 {no[:16]}（{op.name}）已停用"
+            elif "categories" not in errors and (msg := self._outside_unit(s, op, chosen)):
+                errors["categories"] = msg
             if errors:
                 raise ValidationFailed(errors)
             row = ExpertRoster(operator_id=op.id, unit_id=op.unit_id, categories=chosen,
@@ -304,6 +306,23 @@ class ExpertService:
             s.flush()
             notify_in(s, TRANSFERS)
             return row.id
+
+    def _outside_unit(self, s: Session, op: Operator, chosen: list[int]) -> str | None:
+        """Art. 14(1): a unit places experts for what it handles. A category none of whose
+        requests fall in the unit's domains is refused (an expert without a unit is not
+        checked)."""
+        unit = s.get(Unit, op.unit_id) if op.unit_id else None
+        if unit is None or not unit.domains or self._catalog is None:
+            return None
+        cats = self._catalog.categories()
+        handled = set(unit.domains)
+        for cid in chosen:
+            domains = {cats[c].domain for c in _covered(self._catalog, [cid])
+                       if c in cats and cats[c].domain}
+            if domains and not domains & handled:
+                return (f"{op.name}所在的{unit.name}不承办“{cats[cid].path}”的诉求"
+                        f"（该单位负责：{'、'.join(unit.domains)}）")
+        return None
 
     def end_roster(self, viewer: OperatorInfo, roster_id: int) -> None:
         """The placement ends now: it last covered yesterday (kept in the roster's history).
@@ -651,6 +670,22 @@ class ExpertService:
             self._end(s, expert, t, TransferOutcome.WORK_ORDER)
         return self.queue_row(expert, transfer_id)
 
+    def open_call(self, expert: OperatorInfo) -> TransferRow | None:
+        """The call this expert has accepted and not ended (asked before the console quits)."""
+        with self._factory() as s:
+            t = self._open_call(s, expert.id)
+            tid = t.id if t is not None else None
+        return self.queue_row(expert, tid) if tid is not None else None
+
+    def leave(self, expert: OperatorInfo) -> None:
+        """The expert quits: an open call goes back to its seat, then off duty."""
+        if expert.role is not Role.EXPERT:
+            return
+        row = self.open_call(expert)
+        if row is not None:
+            self.hand_back(expert, row.id, "专家已退出工作台，来电退回坐席")
+        self.set_presence(expert, Presence.OFFLINE)
+
     def hand_back(self, expert: OperatorInfo, transfer_id: int, note: str) -> TransferRow:
         """Back to the seat with a note; the seat ends the call with its own outcome."""
         self._check_expert(expert)
@@ -688,10 +723,15 @@ class ExpertService:
                 raise NotFound("转接记录不存在")
             if seat.role is not Role.ADMIN and t.seat_id not in (None, seat.id):
                 raise PermissionDenied("这通转接不是您转出的")
+            # while waiting; or accepted by an expert whose console has gone away (quit,
+            # crashed, cable): the caller must not be left with nobody
+            gone = t.status == TransferStatus.ACCEPTED and t.expert_id is not None and \
+                self._presence_of(s.get(ExpertPresence, t.expert_id), now) is Presence.OFFLINE
             done = s.execute(
                 update(ExpertTransfer)
                 .where(ExpertTransfer.id == transfer_id,
-                       ExpertTransfer.status == TransferStatus.WAITING.value)
+                       ExpertTransfer.status == (TransferStatus.ACCEPTED if gone
+                                                 else TransferStatus.WAITING).value)
                 .values(status=TransferStatus.CLOSED.value,
                         outcome=TransferOutcome.TAKEN_BACK.value, ended_at=now,
                         version=ExpertTransfer.version + 1)

@@ -200,7 +200,7 @@ def _seed_articles(session: Session, articles: list[dict], units: dict[str, Unit
 DEMO_ROSTER = (
     ("2001", ("社会保障", "劳动就业")),
     ("2002", ("供热", "水电燃气", "不动产与住房")),
-    ("2003", ("税务", "营商服务")),
+    ("2003", ("税务",)),
 )
 
 

@@ -116,11 +116,30 @@ class ConsoleApp(App):
 
         practice = next((s for s in self.screen_stack
                          if isinstance(s, PracticeSeatScreen) and not s.ended), None)
+        if practice is None and self.operator is not None and self.operator.role is Role.EXPERT:
+            self._expert_quits()
+            return
         if practice is None:
             self.exit()
             return
         practice.give_up(then=self.exit, question="正在进行模拟来电，尚未记录受理结果。"
                                                   "退出将按未完成评分并保存，确定退出吗？")
+
+    def _expert_quits(self) -> None:
+        """An expert on a call is asked first: quitting hands the call back to its seat
+        (cli.main does that as the console ends)."""
+        from agent_console.ui.screens.dialogs import ConfirmDialog
+
+        def asked(row) -> None:
+            if row is None:
+                self.exit()
+                return
+            self.push_screen(ConfirmDialog(
+                "退出专家座席", "您正在处理一通转接来电。退出后这通来电将退回转出坐席继续处理，"
+                "确定退出吗？"), lambda yes: self.exit() if yes else None)
+
+        run_db(self, self.services.expert.open_call, self.operator, done=asked,
+               outage=lambda _e: self.exit(), group="quit", name="expert_open_call")
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = False) -> None:

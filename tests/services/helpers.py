@@ -21,3 +21,17 @@ def heating_article(services) -> str:
         if a.domain == "供热" and a.category_id == cat:
             return a.id
     return next(a.id for a in services.catalog.articles() if a.domain == "供热")
+
+
+def units_also_handle(services, domain: str, codes=("rsj", "zjj", "sw")) -> None:
+    """Let the demo experts' units handle ``domain`` too, so tests about the roster's dates
+    and presence may place them on its categories (Art. 14(1) allows a unit's experts only
+    on what the unit handles)."""
+    from sqlalchemy import select
+
+    from agent_console.store.engine import make_session_factory
+    from agent_console.store.models import Unit
+
+    with make_session_factory(services.engine).begin() as s:
+        for unit in s.scalars(select(Unit).where(Unit.code.in_(codes))):
+            unit.domains = [*unit.domains, domain]

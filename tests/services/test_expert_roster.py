@@ -14,19 +14,29 @@ from sqlalchemy import func, select
 
 from agent_console.domain.enums import Outcome, Presence, TransferOutcome
 from agent_console.services import expert as expert_rules
-from agent_console.services.errors import PermissionDenied, ServiceError, ValidationFailed
+from agent_console.services.errors import (
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
 from agent_console.services.expert import PRESENCE_TTL
 from agent_console.services.simulation import Simulator
 from agent_console.store.engine import make_session_factory
 from agent_console.store.models import ExpertRoster, ExpertTransfer, IntakeRecord
 from agent_console.store.notify import TRANSFERS
 from tests.conftest import FROZEN_AT
-from tests.services.helpers import HEATING_PATH, category_id, draft
+from tests.services.helpers import HEATING_PATH, category_id, draft, units_also_handle
 from tests.services.test_live_changes import heard_within, listen, pg
 
 TODAY = FROZEN_AT.date()
 EDUCATION = "教育/入学招生/小学入学"  # on nobody's demo roster
 PENSION = "社会保障/养老保险/养老金发放"
+
+
+@pytest.fixture(autouse=True)
+def _units_handle_education(services):
+    """The demo experts' units also handle 教育 here (the placements below use it)."""
+    units_also_handle(services, "教育")
 
 
 @pytest.fixture

@@ -157,3 +157,34 @@ def test_another_seat_cannot_watch_or_take_back(services, agent, expert):
         services.expert.seat_view(stranger, done.transfer_id)
     with pytest.raises(PermissionDenied):
         services.expert.take_back(stranger, done.transfer_id)
+
+
+def test_a_unit_places_experts_only_for_what_it_handles(services):
+    """Art. 14(1): 2003 of the tax bureau cannot be put on duty for 教育."""
+    supervisor = services.accounts.authenticate("3003", "demo")
+    cats = services.catalog.categories()
+    education = next(c.id for c in cats.values() if c.path == "教育")
+    tax = next(c.id for c in cats.values() if c.path == "税务")
+    with pytest.raises(ValidationFailed) as refused:
+        services.expert.add_roster(supervisor, "2003", [education], FROZEN_AT.date())
+    assert "不承办“教育”" in refused.value.errors["categories"]
+    assert services.expert.add_roster(supervisor, "2003", [tax], FROZEN_AT.date())
+
+
+def test_an_expert_who_leaves_or_goes_silent_does_not_strand_the_caller(services, agent,
+                                                                        expert, clock):
+    first, _ = transfer(services, agent)
+    services.expert.accept(expert, first.transfer_id)
+    assert services.expert.open_call(expert).id == first.transfer_id
+    services.expert.leave(expert)  # Ctrl+Q: the call goes back to its seat
+    seat = services.expert.seat_view(agent, first.transfer_id)
+    assert seat.outcome == TransferOutcome.HANDED_BACK and "退出" in seat.note
+    assert services.expert.presence(expert.id) is Presence.OFFLINE
+    services.expert.heartbeat(expert)
+    second, _ = transfer(services, agent)
+    services.expert.accept(expert, second.transfer_id)
+    with pytest.raises(ServiceError, match="不能收回"):
+        services.expert.take_back(agent, second.transfer_id)
+    clock.advance(seconds=PRESENCE_TTL.total_seconds() + 1)  # its console went quiet
+    state = services.expert.take_back(agent, second.transfer_id)
+    assert state.outcome == TransferOutcome.TAKEN_BACK

@@ -125,6 +125,12 @@ async def test_handed_back_the_seat_makes_the_order(services, expert):
         assert one(services, IntakeRecord, id=transfer.intake_id).outcome == "work_order"
 
 
+async def ok(pilot) -> None:
+    """The dialog's 确认 (pressed, not clicked: a toast may lie over it)."""
+    pilot.app.screen.query_one("#ok").press()
+    await settle(pilot)
+
+
 async def expert_on(pilot, app) -> ExpertQueueScreen:
     await login(pilot, "2002")
     assert isinstance(app.screen, ExpertQueueScreen)
@@ -154,8 +160,7 @@ async def test_expert_answers_with_the_article_and_proposes_one(services, agent)
         assert isinstance(dialog, ExpertAnswerDialog)
         dialog.query_one("#expert-answer", TextArea).text = "供热期室温不低于18℃，可申请上门测温"
         dialog.query_one("#propose", Checkbox).value = True
-        await pilot.click("#ok")
-        await settle(pilot)
+        await ok(pilot)
         row = one(services, ExpertTransfer, id=done.transfer_id)
         assert row.status == TransferStatus.CLOSED and row.outcome == "answered"
         assert row.propose_article
@@ -176,8 +181,7 @@ async def test_expert_makes_the_work_order_from_the_notes(services, agent):
         await settle(pilot)
         assert isinstance(app.screen, ExpertNoteDialog)
         app.screen.query_one("#expert-note", TextArea).text = "二次管网失衡，请供热公司上门调试"
-        await pilot.click("#ok")
-        await settle(pilot)
+        await ok(pilot)
         assert isinstance(app.screen, DispatchDialog)
         await pilot.press("enter")
         await settle(pilot)
@@ -201,12 +205,10 @@ async def test_expert_hands_back_and_takes_a_break(services, agent):
         await pilot.press("3")
         await settle(pilot)
         note = app.screen.query_one("#expert-note", TextArea)
-        await pilot.click("#ok")  # empty: refused, the dialog stays
-        await settle(pilot)
+        await ok(pilot)  # empty: refused, the dialog stays
         assert isinstance(app.screen, ExpertNoteDialog) and "不能为空" in screen_text(app)
         note.text = "需要派单"
-        await pilot.click("#ok")
-        await settle(pilot)
+        await ok(pilot)
         seat = services.expert.seat_view(agent, done.transfer_id)
         assert seat.outcome == TransferOutcome.HANDED_BACK and seat.note == "需要派单"
         await pilot.press("b")

@@ -180,6 +180,9 @@ async def test_an_article_rejected_fixed_and_published_is_found_at_a_seat(servic
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
+        assert "将发布到全部坐席的知识库" in screen_text(app)  # asked first
+        await pilot.press("y")
+        await settle(pilot)
         assert f"已通过并发布：KB-HEAT_CITY-001 {TITLE}" in said(app)
         assert rows(app, "#kbr-pending") == []
         assert "没有待审核的修改" in rendered(app, "#kbr-detail")

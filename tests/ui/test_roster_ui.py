@@ -19,11 +19,18 @@ from agent_console.ui.screens.dialogs import ConfirmDialog
 from agent_console.ui.screens.roster import FLAG, RosterDialog, RosterScreen
 from tests.conftest import FROZEN_AT
 from tests.outage import sqlite_path, unwritable
-from tests.services.helpers import category_id
+from tests.services.helpers import category_id, units_also_handle
 from tests.ui.helpers import SIZE, login, make_app, said, settle
 from tests.ui.test_live_queues_ui import shows_within, wait_listening
 
 NOTE = "[bold]夜班[/bold] [@click=app.quit]支援[/] 𠮷"
+
+@pytest.fixture(autouse=True)
+def _units_handle_education(services):
+    """The demo experts' units also handle 教育 and 供热 here (the placements below use
+    them)."""
+    units_also_handle(services, "教育")
+    units_also_handle(services, "供热")
 
 
 def cells(table: DataTable) -> list[list[str]]:

@@ -11,7 +11,7 @@ import pytest
 
 from agent_console.domain.enums import Presence
 from tests.conftest import FROZEN_AT
-from tests.services.helpers import HEATING_PATH, category_id, draft
+from tests.services.helpers import HEATING_PATH, category_id, draft, units_also_handle
 from tests.ui.helpers import SIZE, login, make_app, no_blink, settle
 
 SMALL = (80, 24)
@@ -27,6 +27,7 @@ def db_url(tmp_path):
 
 
 def _roster(services) -> None:
+    units_also_handle(services, "教育")  # the demo experts' units, here
     supervisor = services.accounts.authenticate("3003", "demo")
     services.expert.add_roster(supervisor, "2003", [category_id(services, "教育")],
                                FROZEN_AT.date() - timedelta(days=3),

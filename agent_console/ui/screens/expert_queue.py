@@ -199,6 +199,7 @@ class ExpertQueueScreen(Screen):
         self._include_closed = False
         self._view: CallView | None = None
         self._articles: dict[str, ArticleInfo] = {}
+        self._notes: dict[int, str] = {}  # the expert's order text, per call, until it is sent
         self.presence = Presence.AVAILABLE if operator.role is Role.EXPERT else Presence.OFFLINE
         # an expert hears every change of the queues (a queued call concerns all of them)
         own = operator.id if operator.role is Role.EXPERT else None
@@ -452,13 +453,18 @@ class ExpertQueueScreen(Screen):
         def routed(notes: str | None) -> None:
             if notes is None:
                 return
+            self._notes[row.id] = notes  # kept if the routing step is cancelled
+            # the deadlines as the order will get them: a utility fault or an emergency is
+            # dispatched at once (Art. 12), as at the seat's F7
+            triage = self.services.reference.triage.classify(view.transfer.content)
             try:
                 proposal = self.services.dispatch.propose(
                     view.category_id, view.region or None, view.request_type, view.urgency,
-                    self.services.clock.now())
+                    self.services.clock.now(), immediate=triage.immediate_dispatch)
             except ServiceError as exc:
                 self.notify(exc.message, severity="error")
                 return
+            proposal = self.services.dispatch.for_emergency(proposal, triage, view.category_id)
             units = sorted(self.services.catalog.units().values(), key=lambda u: u.id)
 
             def chosen(choice: DispatchChoice | None) -> None:
@@ -467,11 +473,12 @@ class ExpertQueueScreen(Screen):
                               choice.lead_unit_id, list(choice.co_handler_ids),
                               choice.to_dispatcher, message="已派发工单，结果已记入来电记录")
 
-            self.app.push_screen(DispatchDialog(proposal, units, False), chosen)
+            self.app.push_screen(DispatchDialog(proposal, units, triage.immediate_dispatch),
+                                 chosen)
 
         self.app.push_screen(ExpertNoteDialog(
             "专家派单（第十六条）", "专家意见（作为工单内容派给承办单位）", "专家意见",
-            view.transfer.content), routed)
+            self._notes.get(row.id, view.transfer.content)), routed)
 
     def action_hand_back(self) -> None:
         row = self._current()
@@ -492,11 +499,12 @@ class ExpertQueueScreen(Screen):
 
 
 def offline_at_exit(services, operator: OperatorInfo | None) -> None:
-    """The expert leaves: the seats no longer see them on duty (called as the console ends)."""
+    """The expert leaves: an accepted call goes back to its seat and the seats no longer see
+    the expert on duty (called as the console ends)."""
     if operator is None or operator.role is not Role.EXPERT:
         return
     try:
-        services.expert.set_presence(operator, Presence.OFFLINE)
-    except Exception:  # noqa: BLE001 - the console is ending; the TTL covers a failure
-        pass
+        services.expert.leave(operator)
+    except Exception:  # noqa: BLE001 - the console is ending; the seat can take the call
+        pass           # back once this console's presence has lapsed
 

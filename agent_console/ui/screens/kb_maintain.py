@@ -195,7 +195,8 @@ class ArticleDialog(FormDialog):
         q = self.query_one
         category = q("#kbe-category", Select).value
         return {"title": q("#kbe-title", Input).value,
-                "phrasings": q("#kbe-phrasings", TextArea).text,
+                # one a line, as the field says: a phrasing may hold a semicolon
+                "phrasings": q("#kbe-phrasings", TextArea).text.splitlines(),
                 "answer": q("#kbe-answer", TextArea).text,
                 "policy_basis": q("#kbe-policy_basis", TextArea).text,
                 "keywords": q("#kbe-keywords", Input).value,

@@ -313,9 +313,18 @@ class KbReviewScreen(Screen):
 
     # ------------------------------------------------------------------ deciding
     def action_approve(self) -> None:
+        """Publishing reaches every seat at once: asked first, the change named."""
         row = self._selected()
         if row is None or self._busy:
             return
+        from agent_console.ui.screens.dialogs import ConfirmDialog
+
+        question = (f"{row.action_label}“{row.article_id} {row.title}”将发布到全部坐席的知识库，"
+                    "确定通过吗？")
+        self.app.push_screen(ConfirmDialog("通过发布", question),
+                             lambda yes: self._approve(row) if yes else None)
+
+    def _approve(self, row) -> None:
         self._busy = True
 
         def done(article_id: str) -> None:

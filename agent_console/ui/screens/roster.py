@@ -389,7 +389,7 @@ class RosterScreen(Screen):
         tab = self._tab()
         if tab == "tab-roster":
             past = "含已结束" if self._include_past else "不含已结束，按 h 显示"
-            self._status(f"值班 {len(self._rows)} 条（{past}）；n 新增值班，x 结束值班")
+            self._status(f"值班 {len(self._rows)} 条（{past}）；n 新增值班，x 或 Delete 结束值班")
         elif tab == "tab-duty":
             ttl = int(expert_rules.PRESENCE_TTL.total_seconds())
             self._status(f"等待接听：转给值班专家的和该类队列中的来电；有变动即刷新，"

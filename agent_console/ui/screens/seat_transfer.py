@@ -164,10 +164,7 @@ class ExpertHandoff:
         return t.state.waited_seconds + (self.services.clock.now() - t.read_at).total_seconds()
 
     def _take_back(self) -> None:
-        state = self._transfer.state if self._transfer else None
-        if state is not None and not state.waiting:
-            self.notify("专家已接听，不能收回；请等待专家结束或退回", severity="warning")
-            return
+        """The service decides: while waiting, or when the expert who accepted has gone."""
         run_db(self, self.services.expert.take_back, self.operator, self._transfer.id,
                done=self._transfer_read,
                outage=lambda _e: self.notify("数据库连接中断，未能收回，请稍后再试",
