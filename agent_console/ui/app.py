@@ -357,6 +357,14 @@ class ConsoleApp(App):
             words = "，".join(w for w in (f"更新 {len(changed)} 条" if changed else "",
                                          f"停用 {len(retired)} 条" if retired else "") if w)
             self.call_from_thread(self.notify, f"知识库已{words}", title="知识库")
+            self.call_from_thread(self._kb_changed)
+
+    def _kb_changed(self) -> None:
+        """A seat's hit list is searched again: a published article shows (and a retired one
+        leaves) without the agent typing; the agent's pick stays while the query is the same."""
+        for screen in self.screen_stack:
+            if isinstance(screen, SeatScreen):
+                screen._index_state_changed()
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Every screen with a live queue hears it, on top or switched away (those read

@@ -207,6 +207,8 @@ async def test_the_live_index_of_an_open_console_takes_the_published_article(ser
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "1001")
         await shows_within(pilot, lambda: app.kb_index is not None)
+        app.screen.query_one("#kb-search", Input).value = "蒙速办交暖气费"  # before it exists
+        await settle(pilot, 0.5)
         clock.advance(minutes=1)
         rev = services.kb_review.submit(liaison, None, {
             "title": TITLE, "answer": ANSWER, "phrasings": ["蒙速办怎么交暖气费"],
@@ -216,6 +218,8 @@ async def test_the_live_index_of_an_open_console_takes_the_published_article(ser
         await settle(pilot)
         assert article_id in [hit.id for hit in app.kb_index.search("蒙速办交暖气费")[:3]]
         assert "知识库已更新 1 条" in said(app)
+        # the seat's hit list for what it shows is searched again, no key pressed
+        assert article_id in [o.id for o in app.screen.query_one("#kb-results").options]
         # retired, it leaves the index
         clock.advance(minutes=1)
         services.kb_review.approve(reviewer, services.kb_review.retire(liaison, article_id,
