@@ -210,3 +210,23 @@ async def test_a_login_typed_in_one_burst_lands_in_the_right_fields(services):
         await settle(pilot)
         assert app.screen.query_one("#f-number").value == "13912345678"
         assert app.focused.id == "f-name"
+
+
+async def test_editing_keys_in_a_burst_keep_their_order_in_the_content(services):
+    """Backspace held to clear the content, then typing at once (one terminal burst): the
+    deletions come before the new characters, as typed (abc, Backspace×5, XYZ kept "a")."""
+    from textual import events
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        area = app.screen.query_one("#f-content", TextArea)
+        area.insert("abc")
+        await settle(pilot)
+        keys = [("backspace", None)] * 5 + [(c, c) for c in "XYZ"] + [("left", None)] * 2 \
+            + [("delete", None), ("孩", "孩")]
+        for key, char in keys:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert area.text == "X孩Z"
