@@ -11,6 +11,7 @@ from sqlalchemy import Engine, insert, inspect, update
 from agent_console.config import Settings
 from agent_console.domain.clock import Clock, SystemClock
 from agent_console.services.accounts import AccountService
+from agent_console.services.analytics import AnalyticsService
 from agent_console.services.calendar import CalendarService
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dispatch import DispatchService
@@ -64,6 +65,7 @@ class Services:
     calendar: CalendarService
     training: TrainingService
     practice: PracticeRoom
+    analytics: AnalyticsService
     feeds: list[ChangeFeed] = field(default_factory=list)
 
     def watch_changes(self, on_change: Callable[[Change], None]) -> ChangeFeed | None:
@@ -143,6 +145,7 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
     health = DbHealth(clock)
     expert = ExpertService(factory, clock, catalog, intake)
     intake.experts = expert
+    analytics = AnalyticsService(reads, clock, catalog, settings.data_dir)
     return Services(
         settings=settings,
         engine=engine,
@@ -157,7 +160,7 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         kb_review=KbReviewService(factory, clock, catalog),
         knowledge=KnowledgeService(factory, clock, settings.cache_dir, reference.synonyms),
         orders=orders,
-        supervision=SupervisionService(factory, clock, orders),
+        supervision=SupervisionService(factory, clock, orders, analytics),
         online=OnlineIntakeService(factory, clock, catalog.region_names()),
         health=health,
         outbox=SeatOutbox(intake, Outbox(outbox_path(settings.outbox_dir, settings.db_url)),
@@ -166,4 +169,5 @@ def open_services(settings: Settings, clock: Clock | None = None, *, prepare: bo
         training=TrainingService(factory, clock, settings.data_dir / "training",
                                  lambda: build_catalogue(catalog, reference)),
         practice=PracticeRoom(settings, lambda: (catalog.articles(), catalog.kb_version()), clock),
+        analytics=analytics,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from agent_console.domain.clock import FrozenClock
@@ -38,6 +38,15 @@ MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139"
                    "185", "186", "187", "188", "189", "199")
 OUTCOMES = (("answered", 44), ("expert", 5), ("work_order", 36), ("not_accepted", 7),
             ("emergency", 3), ("warning", 2), ("own_answer", 3))
+# With ``variety`` (the ``simulate`` command: a demo or a report to look at): calls the caller
+# hung up on or that were not requests, requests from the online channels (Art. 3), and a
+# rise of heating calls over the last week (the season's first cold spell: a hot topic)
+VARIED_OUTCOMES = OUTCOMES + (("hung_up", 2), ("invalid", 1))
+ONLINE_SHARE = 0.12
+ONLINE = ("网站", "微信", "电子信箱", "蒙速办")
+SURGE_DAYS = 7
+SURGE_SHARE = 0.3
+SURGE_DOMAIN = "供热"
 
 
 @dataclass
@@ -51,10 +60,13 @@ class SimReport:
 
 
 class Simulator:
-    def __init__(self, services, clock: FrozenClock, seed: int = 12345) -> None:
+    def __init__(self, services, clock: FrozenClock, seed: int = 12345,
+                 variety: bool = False) -> None:
         self.s = services
         self.clock = clock
         self.rng = random.Random(seed)
+        self.variety = variety
+        self._surge = False
         self.report = SimReport()
         self._liaisons: dict[int, OperatorInfo] = {}
         self._open: dict[str, dict] = {}
@@ -101,6 +113,7 @@ class Simulator:
         start = self.clock.now().date() - timedelta(days=days)
         for d in range(days):
             day = start + timedelta(days=d)
+            self._surge = self.variety and days - d <= SURGE_DAYS
             self.clock._at = datetime.combine(day, time(8, 30))
             step = timedelta(minutes=max(1, int(12 * 60 / max(calls_per_day, 1))))
             for i in range(calls_per_day):
@@ -194,6 +207,9 @@ class Simulator:
         rng = self.rng
         agent = rng.choice(self.agents)
         article = rng.choice(self.articles)
+        if self._surge and rng.random() < SURGE_SHARE:
+            article = rng.choice([a for a in self.articles if a.domain == SURGE_DOMAIN]
+                                 or self.articles)
         region = rng.choice(self.regions)
         if self._callers and rng.random() < 0.08:  # a repeat caller
             phone, name, content = rng.choice(self._callers)
@@ -203,13 +219,15 @@ class Simulator:
             self._callers.append((phone, name, content))
             if len(self._callers) > 2000:
                 self._callers = self._callers[-2000:]
-        outcome = self._pick(OUTCOMES)
+        outcome = self._pick(VARIED_OUTCOMES if self.variety else OUTCOMES)
         rtype = rng.choices(["咨询", "求助", "投诉", "举报", "意见建议"], [45, 25, 22, 4, 4])[0]
         urgency = rng.choices(["一般", "紧急", "特急"], [92, 6, 2])[0]
         draft = IntakeDraft(caller_number=phone, caller_name=name, region=region,
                             request_type=rtype, urgency=urgency, content=content,
                             category_id=article.category_id,
                             confidential=rng.random() < 0.05)
+        if self.variety and rng.random() < ONLINE_SHARE:
+            draft = IntakeDraft(**{**draft.to_dict(), "channel": rng.choice(ONLINE)})
         started = self.clock.now() - timedelta(minutes=rng.randint(1, 8))
         intake = self.s.intake
         try:
@@ -247,6 +265,10 @@ class Simulator:
                 intake.emergency_handoff(agent, emergency, started, service, text, lead)
             elif outcome == "warning":
                 intake.warn_caller(agent, draft, started, rng.choice([1, 3, 3, 4, 4, 5]))
+            elif outcome == "hung_up":
+                intake.record_hung_up(agent, replace(draft, content=""), started)
+            elif outcome == "invalid":
+                intake.record_invalid(agent, replace(draft, content=""), started)
             self.report.calls[outcome] += 1
         except ServiceError:
             self.report.refused += 1

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select, text, true, tuple_
+from sqlalchemy import and_, func, select, text, true, tuple_
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console.domain.clock import Clock
-from agent_console.domain.enums import OPEN_ORDER_STATUSES, OrderStatus, Role
+from agent_console.domain.enums import Role
 from agent_console.domain.workflow import (
     TIERS,
     Action,
@@ -66,34 +66,37 @@ class Notice:
 
 @dataclass(frozen=True)
 class UnitStanding:
+    """A unit's line of the ranking (Art. 19, 22): its orders open and overdue now, what it
+    completed and how its callers judged it over the ranking's period, and the score of
+    data/metrics.json (unit_score), computed by services.analytics."""
+
     unit: str
     open_orders: int
     overdue: int
-    supervised: int
-    completed: int
+    supervised: int  # open orders under supervision now
+    completed: int   # completions in the period
     satisfied: int
     called_back: int
     stale_articles: int
     unit_id: int | None = None
+    on_time_rate: float | None = None
+    score: float = 0.0
 
     @property
     def satisfaction_rate(self) -> float | None:
         return self.satisfied / self.called_back if self.called_back else None
 
-    @property
-    def score(self) -> float:
-        """Higher is better: on-time share, satisfaction, minus supervision and stale KB."""
-        total = max(self.open_orders + self.completed, 1)
-        on_time = 1 - self.overdue / total
-        sat = self.satisfaction_rate if self.satisfaction_rate is not None else 1.0
-        return round(60 * on_time + 40 * sat - 2 * self.supervised - self.stale_articles, 1)
+
+RANKING_DAYS = 30  # the ranking's period: the last 30 days, today included
 
 
 class SupervisionService:
-    def __init__(self, factory: sessionmaker[Session], clock: Clock, orders: OrderService) -> None:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, orders: OrderService,
+                 analytics) -> None:
         self._factory = factory
         self._clock = clock
         self._orders = orders
+        self.analytics = analytics  # services.analytics: the ranking is one of its figures
 
     def _system_actor(self, s: Session) -> OperatorInfo:
         """Automatic raises are signed by the first active supervisor (or else an admin)."""
@@ -192,43 +195,24 @@ class SupervisionService:
             s.flush()
         return done
 
-    def ranking(self) -> list[UnitStanding]:
-        now = self._clock.now()
-        open_values = [st.value for st in OPEN_ORDER_STATUSES]
-        done_values = [OrderStatus.COMPLETED.value, OrderStatus.CALLED_BACK.value,
-                       OrderStatus.ARCHIVED.value]
-        with self._factory() as s:
-            stats = s.execute(
-                select(
-                    WorkOrder.lead_unit_id,
-                    func.sum(case((WorkOrder.status.in_(open_values), 1), else_=0)),
-                    func.sum(case(((WorkOrder.status.in_(open_values)) & (WorkOrder.due_at < now), 1),
-                                  else_=0)),
-                    func.sum(case((WorkOrder.supervision_level > 0, 1), else_=0)),
-                    func.sum(case((WorkOrder.status.in_(done_values), 1), else_=0)),
-                    func.sum(case((WorkOrder.satisfaction.in_(["满意", "基本满意"]), 1), else_=0)),
-                    func.sum(case((WorkOrder.satisfaction.is_not(None), 1), else_=0)),
-                ).group_by(WorkOrder.lead_unit_id)
-            ).all()
-            stale = dict(s.execute(
-                select(KbArticle.owner_unit_id, func.count())
-                .where(KbArticle.valid_until < now.date(), KbArticle.retired_at.is_(None))
-                .group_by(KbArticle.owner_unit_id)
-            ).all())
-            names = {u.id: u.name for u in s.scalars(select(Unit))}
-        standings = []
-        seen = set()
-        for unit_id, open_n, overdue, supervised, completed, satisfied, called in stats:
-            seen.add(unit_id)
-            standings.append(UnitStanding(names.get(unit_id, str(unit_id)), int(open_n or 0),
-                                          int(overdue or 0), int(supervised or 0),
-                                          int(completed or 0), int(satisfied or 0),
-                                          int(called or 0), int(stale.get(unit_id, 0)), unit_id))
-        for unit_id, count in stale.items():
-            if unit_id is not None and unit_id not in seen:
-                standings.append(UnitStanding(names.get(unit_id, str(unit_id)), 0, 0, 0, 0, 0, 0,
-                                              int(count), unit_id))
-        return sorted(standings, key=lambda u: u.score, reverse=True)
+    def ranking(self, period=None) -> list[UnitStanding]:
+        """The units best first over ``period`` (an analytics Period; the last RANKING_DAYS
+        days if None): one of the centre's figures (services.analytics.ranking)."""
+        from agent_console.services.analytics import Period, Scope
+
+        if period is None:
+            today = self._clock.now().date()
+            first = today - timedelta(days=RANKING_DAYS - 1)
+            period = Period(first, today, f"近{RANKING_DAYS}天")
+        out = []
+        for u in self.analytics.ranking(Scope(period)):
+            v = u.values
+            out.append(UnitStanding(
+                u.unit, int(v["orders_open_now"][0]), int(v["orders_overdue_now"][0]),
+                int(v["supervised_now"][0]), int(v["completed"][0]), int(v["satisfied"][0]),
+                int(v["callbacks"][0]), u.stale_articles, u.unit_id, v["on_time_rate"][0],
+                u.score))
+        return out
 
     def notices(self, unit_id: int | None = None, limit: int = 200,
                 viewer: OperatorInfo | None = None) -> list[Notice]:

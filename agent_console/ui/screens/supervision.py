@@ -38,8 +38,8 @@ class SupervisionScreen(Screen):
         yield ConsoleHeader(self.operator, self.services.clock, "分级督办", id="header")
         with Vertical(id="orders-body"):
             yield Static("", id="supervision-status")
-            yield Static(Text("承办单位排名（按时办结、满意度、督办与知识库更新）", style="bold"),
-                         classes="pane-title")
+            yield Static(Text("承办单位排名（近30天的按时办结与满意度，当前超期、督办与知识库更新；"
+                              "口径见统计分析 Ctrl+Y）", style="bold"), classes="pane-title")
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
             yield Static("", id="notices-title", classes="pane-title")
             yield DataTable(id="notices", cursor_type="row", zebra_stripes=True)
@@ -49,7 +49,8 @@ class SupervisionScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#ranking", DataTable).add_columns(
-            "名次", "承办单位", "在办", "超期", "被督办", "已办结", "满意率", "过期知识", "得分")
+            "名次", "承办单位", "在办", "超期", "督办中", "办结", "按时办结率", "满意率", "过期知识",
+            "得分")
         self.query_one("#stale", DataTable).add_columns("责任单位", "编号", "标题", "有效期至")
         self.query_one("#notices", DataTable).add_columns(
             "时间", "工单号", "当前状态", "当前级别", "督办事由", "操作人")
@@ -86,7 +87,7 @@ class SupervisionScreen(Screen):
         self._load()
 
     def _load(self) -> None:
-        """The ranking aggregates every order: read in a worker, the screen stays live."""
+        """The ranking (services.analytics over the last 30 days): read in a worker."""
         def read():
             return self.services.supervision.ranking(), self.services.supervision.stale_articles()
 
@@ -100,9 +101,10 @@ class SupervisionScreen(Screen):
         table.clear()
         for i, u in enumerate(ranking, 1):
             rate = f"{u.satisfaction_rate:.0%}" if u.satisfaction_rate is not None else "—"
+            on_time = f"{u.on_time_rate:.0%}" if u.on_time_rate is not None else "—"
             add_row(table, i, u.unit, u.open_orders,
                     Text(str(u.overdue), style="bold red" if u.overdue else ""),
-                    u.supervised, u.completed, rate, u.stale_articles, f"{u.score:.1f}")
+                    u.supervised, u.completed, on_time, rate, u.stale_articles, f"{u.score:.1f}")
         if ranking and row:
             table.move_cursor(row=min(row, len(ranking) - 1))
         st = self.query_one("#stale", DataTable)
