@@ -169,6 +169,24 @@ def build_parser() -> argparse.ArgumentParser:
     notes.add_argument("--json", action="store_true")
     _db_option(notes)
 
+    rep = sub.add_parser(
+        "report", help="分析报告（第二十二条）：月报、周报或自定义时间段，导出 Word 或 Excel",
+        description="生成某一时间段的分析报告：总体情况（与上期对比）、主要指标、承办单位、区域分布、"
+                    "诉求分类、热点诉求和指标口径。按输出文件扩展名写成 .docx（Word）或 .xlsx（Excel，"
+                    "每张表一页并附图表）。")
+    rep.add_argument("--period", required=True, choices=["month", "week", "custom"],
+                     help="month：月报（默认上一个完整月份）；week：周报（默认上一个完整的周一至周日）；"
+                          "custom：自定义时间段（须同时给出 --from 和 --to）")
+    rep.add_argument("--from", dest="first", metavar="日期", default=None,
+                     help="开始日期，如 2026-11-01；月报可写月份，如 2026-10；周报为该日所在的一周")
+    rep.add_argument("--to", dest="last", metavar="日期", default=None,
+                     help="结束日期（含当天），仅用于 custom")
+    rep.add_argument("--unit", default=None, metavar="单位",
+                     help="只统计该承办单位牵头办理的工单：单位名称（可写名称中唯一的一段）或编码")
+    rep.add_argument("--out", required=True, metavar="文件",
+                     help="输出文件：报告.docx 或 报告.xlsx（所在目录须已存在）")
+    _db_option(rep)
+
     from agent_console import cli_train
 
     cli_train.add_parser(sub, _db_option)
@@ -192,6 +210,20 @@ def build_parser() -> argparse.ArgumentParser:
     bv.add_argument("--seed", type=int, default=12345, help="随机种子")
     bv.add_argument("--json", action="store_true", help="最后一行输出一个 JSON 对象")
     _db_option(bv)
+    ba = bench_sub.add_parser(
+        "analytics", help="按规则批量生成 N 件工单和 M 条来电，再计时统计看板（今日、本周、本月、上月、"
+                          "自定义时段）、趋势、热点诉求、单位排名、指标明细和月度报告（Word、Excel）")
+    ba.add_argument("--orders", type=int, default=1_000_000, help="工单总数（默认1000000）")
+    ba.add_argument("--calls", type=int, default=None,
+                    help="受理记录（来电）总数，含派发工单的来电（默认为工单数的3倍）")
+    ba.add_argument("--runs", type=int, default=20, help="每项查询的计时次数（默认20）")
+    ba.add_argument("--report-runs", type=int, default=3,
+                    help="月度报告每种格式的计时次数（默认3）")
+    ba.add_argument("--budget", type=float, default=120.0,
+                    help="每项计时的时间上限（秒，默认120）：首次调用较慢的项目相应减少计时次数，至少1次")
+    ba.add_argument("--seed", type=int, default=12345, help="随机种子")
+    ba.add_argument("--json", action="store_true", help="最后一行输出一个 JSON 对象")
+    _db_option(ba)
 
     for name, helptext in (("orders", "工单"), ("calls", "受理记录")):
         p = sub.add_parser(name, help=f"{helptext}查询")
@@ -559,6 +591,7 @@ def cmd_simulate(args) -> int:
 
     from agent_console.domain.clock import FrozenClock, SystemClock
     from agent_console.services.container import open_services
+    from agent_console.domain.workflow import Action
     from agent_console.services.simulation import Simulator
 
     if not 1 <= args.days <= 3650 or not 1 <= args.calls_per_day <= 100_000:
@@ -568,15 +601,19 @@ def cmd_simulate(args) -> int:
     services = open_services(load_settings(getattr(args, "db", None)), clock)
     started = time.perf_counter()
     try:
-        report = Simulator(services, clock, args.seed).run(args.days, args.calls_per_day)
+        report = Simulator(services, clock, args.seed, variety=True).run(args.days,
+                                                                          args.calls_per_day)
     finally:
         services.close()
     print(f"模拟 {report.days} 天，用时 {time.perf_counter() - started:.1f} 秒")
     words = {"answered": "知识库答复", "own_answer": "自拟答复", "expert": "转专家座席",
              "expert_then_order": "专家退回后派单", "work_order": "派发工单",
-             "not_accepted": "不予受理", "emergency": "紧急联动", "warning": "劝阻警示"}
+             "not_accepted": "不予受理", "emergency": "紧急联动", "warning": "劝阻警示",
+             "hung_up": "来电挂断", "invalid": "无效来电"}
     print("来电结果：" + "，".join(f"{words.get(k, k)} {v}" for k, v in sorted(report.calls.items())))
-    print("工单流转：" + "，".join(f"{k} {v}" for k, v in sorted(report.transitions.items())))
+    steps = {a.value: a.label for a in Action} | {"note": "办理记录"}
+    print("工单流转：" + "，".join(f"{steps.get(k, k)} {v}"
+                                   for k, v in sorted(report.transitions.items())))
     print(f"自动督办 {report.supervised} 次；被规则拒绝的操作 {report.refused} 次")
     print("工单状态：" + "，".join(f"{k} {v}" for k, v in sorted(report.statuses.items())))
     return 0
@@ -618,11 +655,68 @@ def cmd_supervise(args) -> int:
         print(json.dumps([{**asdict(u), "score": u.score, "satisfaction_rate": u.satisfaction_rate}
                           for u in ranking], ensure_ascii=False))
         return 0
-    _print_table(["名次", "承办单位", "在办", "超期", "被督办", "已办结", "满意率", "过期知识", "得分"],
+    print("承办单位排名：近30天的办结与回访，当前在办、超期与督办（口径见 data/metrics.json）")
+    _print_table(["名次", "承办单位", "在办", "超期", "督办中", "办结", "按时办结率", "满意率",
+                  "过期知识", "得分"],
                  [[str(i), u.unit, str(u.open_orders), str(u.overdue), str(u.supervised),
                    str(u.completed),
+                   f"{u.on_time_rate:.0%}" if u.on_time_rate is not None else "—",
                    f"{u.satisfaction_rate:.0%}" if u.satisfaction_rate is not None else "—",
                    str(u.stale_articles), f"{u.score:.1f}"] for i, u in enumerate(ranking, 1)])
+    return 0
+
+
+def _report_unit(services, text: str) -> int:
+    """A unit by its code, its full name, or a part of its name only it has."""
+    from agent_console.services.errors import ServiceError
+
+    text = text.strip()
+    unit = services.catalog.unit_by_code(text)
+    if unit is not None:
+        return unit.id
+    units = services.catalog.units().values()
+    exact = [u for u in units if u.name == text]
+    if exact:
+        return exact[0].id
+    found = [u for u in units if text and text in u.name]
+    if len(found) == 1:
+        return found[0].id
+    if found:
+        names = "、".join(u.name for u in found[:5]) + ("等" if len(found) > 5 else "")
+        raise ServiceError(f"有 {len(found)} 个承办单位的名称含“{text}”：{names}；请写全称或编码")
+    raise ServiceError(f"没有名称或编码为“{text}”的承办单位")
+
+
+def cmd_report(args) -> int:
+    from agent_console.services.errors import ServiceError
+    from agent_console.services.report import (
+        build_report,
+        check_target,
+        save_report,
+        summary,
+    )
+
+    try:
+        out = check_target(args.out)  # a wrong suffix or folder is said before any work
+        if args.last and args.period != "custom":
+            raise ServiceError("--to 只用于自定义时间段（--period custom）")
+        month = re.fullmatch(r"(\d{4})-(\d{1,2})", (args.first or "").strip())
+        if month and not 1 <= int(month[2]) <= 12:
+            raise ServiceError(f"月份格式不正确：{args.first.strip()!r}，应为 年-月，如 2026-10")
+    except ServiceError as exc:
+        return _refused(exc, "")
+    services = _open(args)
+    try:
+        unit_id = _report_unit(services, args.unit) if args.unit else None
+        period = services.analytics.period(args.period, args.first, args.last)
+        data = build_report(services.analytics, period, unit_id)
+        path = save_report(data, out)
+    except ServiceError as exc:
+        return _refused(exc, "")
+    finally:
+        services.close()
+    print(f"已生成分析报告：{path}")
+    print(summary(data))
     return 0
 
 
@@ -749,6 +843,10 @@ def cmd_bench(args) -> int:
         from agent_console.perf.load import main as load_main
 
         return load_main(args)
+    if args.bench_command == "analytics":
+        from agent_console.perf.analytics_bench import main as analytics_main
+
+        return analytics_main(args)
     from agent_console.perf.volume import main as volume_main
 
     return volume_main(args)
@@ -806,7 +904,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"orders": cmd_orders, "calls": cmd_calls, "db": cmd_db, "seed": cmd_seed,
                 "user": cmd_user, "kb": cmd_kb, "supervise": cmd_supervise,
                 "intake": cmd_intake, "simulate": cmd_simulate, "calendar": cmd_calendar,
-                "bench": cmd_bench, "train": cmd_train}
+                "bench": cmd_bench, "train": cmd_train, "report": cmd_report}
     from agent_console.services.health import is_outage, outage_message
     from agent_console.store.seed import NotADemoDatabase
 

@@ -105,7 +105,8 @@ class Period:
     def previous(self) -> Period:
         """The period of the same kind just before: the month before a whole month, else the
         same number of days before."""
-        if self.first.day == 1 and (self.last + timedelta(days=1)).day == 1:
+        if self.first.day == 1 and (self.last + timedelta(days=1)).day == 1 \
+                and (self.first.year, self.first.month) == (self.last.year, self.last.month):
             last = self.first - timedelta(days=1)
             first = last.replace(day=1)
             return Period(first, last, f"{first.year}年{first.month}月")
@@ -617,6 +618,8 @@ class _Figures:
                     values.pop(key)
         figures = {k: Figure(k, self.metrics[k].name, self.metrics[k].unit, *v)
                    for k, v in values.items()}
+        if scope.unit_id is not None:  # one unit's view ranks that unit only
+            stale = {u: n for u, n in stale.items() if u == scope.unit_id}
         units = self._units(cube, stale)
         cats = self._catalog.categories()
         by_outcome = tuple((o.value, o.label, total.calls[o.value]) for o in Outcome
@@ -725,6 +728,8 @@ class _Figures:
         cube = self.cubes(scope, with_calls=False)
         with self._factory() as s:
             stale = self._stale(s)
+        if scope.unit_id is not None:
+            stale = {u: n for u, n in stale.items() if u == scope.unit_id}
         return self._units(cube, stale)
 
 
@@ -1163,7 +1168,8 @@ class _HotTopics:
         all_words = Counter()
         by_cat: dict[int, list] = defaultdict(list)
         for cat, region, content, conf in texts:
-            ws = _words_of(content) - places
+            # a confidential request is counted, but its words are never read (Art. 8, 21)
+            ws = set() if conf else _words_of(content) - places
             all_words.update(ws)
             by_cat[self._topic_of(cat)].append((region, content, conf, ws))
         topics = []
@@ -1189,8 +1195,9 @@ class _HotTopics:
                 round(z, 2), own_rate, tuple(w for w, _ in scored[:6]), tuple(regions),
                 tuple(mask_personal(e) for e in examples), advised, rising))
         old_words = Counter()
-        for *_x, content, _conf in old_texts:
-            old_words.update(_words_of(content) - places)
+        for *_x, content, conf in old_texts:
+            if not conf:
+                old_words.update(_words_of(content) - places)
         scale_old = len(texts) / max(len(old_texts), 1)
         rising_words = []
         for w, n in all_words.items():

@@ -70,7 +70,7 @@ class Simulator:
         self.report = SimReport()
         self._liaisons: dict[int, OperatorInfo] = {}
         self._open: dict[str, dict] = {}
-        self._callers: list[tuple[str, str, str]] = []  # (phone, name, content)
+        self._callers: list[tuple] = []  # (phone, name, content, article)
 
     # ------------------------------------------------------------------ people
     def _operator(self, staff_no: str, name: str, role: Role, unit_code: str | None = None):
@@ -211,12 +211,12 @@ class Simulator:
             article = rng.choice([a for a in self.articles if a.domain == SURGE_DOMAIN]
                                  or self.articles)
         region = rng.choice(self.regions)
-        if self._callers and rng.random() < 0.08:  # a repeat caller
-            phone, name, content = rng.choice(self._callers)
+        if self._callers and rng.random() < 0.08:  # a repeat caller, about the same matter
+            phone, name, content, article = rng.choice(self._callers)
         else:
             phone, name = self._new_caller()
             content = rng.choice(OPENERS).format(region=region) + rng.choice(article.phrasings)
-            self._callers.append((phone, name, content))
+            self._callers.append((phone, name, content, article))
             if len(self._callers) > 2000:
                 self._callers = self._callers[-2000:]
         outcome = self._pick(VARIED_OUTCOMES if self.variety else OUTCOMES)

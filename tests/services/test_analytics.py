@@ -286,6 +286,7 @@ def test_a_liaison_sees_the_own_unit_only_and_no_call_figures(month):
     assert board.unit_view and board.scope.unit_id == unit.unit_id
     assert not any(k.startswith("calls_") for k in board.figures)
     assert board.figures["orders_created"].value == unit.values["orders_created"][0]
+    assert [u.unit_id for u in board.units] == [unit.unit_id]  # no other unit in its view
     drill = s.analytics.drill("orders_created", Scope(p), viewer=liaison)
     assert drill.total == unit.values["orders_created"][0]
     assert {r.unit for r in drill.rows} == {unit.unit}
@@ -384,6 +385,8 @@ def test_periods_and_their_previous():
     assert (w.first, w.last) == (date(2026, 11, 16), date(2026, 11, 22))
     assert w.previous().first == date(2026, 11, 9)
     assert period_for("this_week", today).first == date(2026, 11, 23)
+    q = period_for("custom", today, "2026-01-01", "2026-03-31")  # a quarter: the 90 days before
+    assert (q.previous().first, q.previous().last) == (date(2025, 10, 3), date(2025, 12, 31))
     c = period_for("custom", today, "2026-11-01", "2026-11-10")
     assert c.days == 10 and c.previous().last == date(2026, 10, 31)
     for bad in (("custom", "2026-11-10", "2026-11-01"), ("custom", "2026-13-01", "2026-11-01"),
