@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import (
@@ -733,6 +733,15 @@ class _Figures:
         return self._units(cube, stale)
 
 
+def last_transfers():
+    """Each transferred call's last transfer: (intake_id, outcome) — how the expert ended it
+    (a call handed back and transferred again counts by its last transfer)."""
+    newest = select(ExpertTransfer.intake_id, func.max(ExpertTransfer.id).label("tid")) \
+        .group_by(ExpertTransfer.intake_id).subquery("newest_transfer")
+    return select(ExpertTransfer.intake_id, ExpertTransfer.outcome) \
+        .join(newest, newest.c.tid == ExpertTransfer.id).subquery("last_transfer")
+
+
 # ---------------------------------------------------------------------------- behind a figure
 @dataclass(frozen=True)
 class DrillRow:
@@ -825,11 +834,8 @@ class _Drills:
             where.append(IntakeRecord.outcome.in_(outcomes))
         order = (IntakeRecord.started_at.desc(), IntakeRecord.id.desc())
         mark = literal("")
-        last = aliased(ExpertTransfer)
-        newest = select(func.max(ExpertTransfer.id)).where(
-            ExpertTransfer.intake_id == IntakeRecord.id).correlate(IntakeRecord).scalar_subquery()
-        transfer = select(last.outcome).where(last.id == newest).correlate(IntakeRecord) \
-            .scalar_subquery()
+        ended = last_transfers()
+        transfer = ended.c.outcome
         if key in ("talk_mean", "talk_max"):
             where.append(IntakeRecord.channel == Channel.PHONE.value)
             secs = self._seconds(s)
@@ -855,11 +861,14 @@ class _Drills:
             mark = case((or_(IntakeRecord.outcome == Outcome.ANSWERED.value,
                              transfer == TransferOutcome.ANSWERED.value), "直接答复"),
                         else_="未直接答复")
-        total = int(s.scalar(select(func.count()).select_from(IntakeRecord).where(*where)) or 0)
+        calls = select(IntakeRecord).outerjoin(ended, ended.c.intake_id == IntakeRecord.id) \
+            .where(*where)
+        total = int(s.scalar(select(func.count()).select_from(calls.subquery())) or 0)
         found = s.execute(
             select(IntakeRecord.id, IntakeRecord.started_at, IntakeRecord.region,
                    IntakeRecord.category_id, IntakeRecord.outcome, IntakeRecord.content,
                    IntakeRecord.confidential, mark, transfer)
+            .outerjoin(ended, ended.c.intake_id == IntakeRecord.id)
             .where(*where).order_by(*order).limit(limit)).all()
         numbers = dict(s.execute(select(WorkOrder.intake_id, WorkOrder.number).where(
             WorkOrder.intake_id.in_([r[0] for r in found]))).all()) if found else {}
@@ -1029,18 +1038,15 @@ class _Trends:
         with self._factory() as s:
             if scope.unit_id is None:
                 bucket = self._bucket(s, IntakeRecord.started_at, grain)
-                newest = select(func.max(ExpertTransfer.id)).where(
-                    ExpertTransfer.intake_id == IntakeRecord.id).correlate(IntakeRecord) \
-                    .scalar_subquery()
-                answered_by_expert = select(ExpertTransfer.outcome).where(
-                    ExpertTransfer.id == newest).correlate(IntakeRecord).scalar_subquery()
+                ended = last_transfers()
                 is_direct = or_(IntakeRecord.outcome == Outcome.ANSWERED.value,
                                 and_(IntakeRecord.outcome == Outcome.EXPERT.value,
-                                     answered_by_expert == TransferOutcome.ANSWERED.value))
+                                     ended.c.outcome == TransferOutcome.ANSWERED.value))
                 for key, n, t, d in s.execute(
                         select(bucket, func.count(),
                                func.sum(case((IntakeRecord.outcome.in_(TAKEN), 1), else_=0)),
                                func.sum(case((is_direct, 1), else_=0)))
+                        .outerjoin(ended, ended.c.intake_id == IntakeRecord.id)
                         .where(self._call_filter(scope)).group_by(bucket)).all():
                     calls[key] += n
                     taken[key] += int(t or 0)
