@@ -662,7 +662,8 @@ def cmd_supervise(args) -> int:
                    str(u.completed),
                    f"{u.on_time_rate:.0%}" if u.on_time_rate is not None else "—",
                    f"{u.satisfaction_rate:.0%}" if u.satisfaction_rate is not None else "—",
-                   str(u.stale_articles), f"{u.score:.1f}"] for i, u in enumerate(ranking, 1)])
+                   str(u.stale_articles), "—" if u.score is None else f"{u.score:.1f}"]
+                  for i, u in enumerate(ranking, 1)])
     return 0
 
 

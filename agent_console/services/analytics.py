@@ -341,7 +341,7 @@ class UnitRank:
     unit: str
     values: dict[str, tuple[float | None, int | None, int | None]]
     stale_articles: int
-    score: float
+    score: float | None  # None: nothing in the period to judge the unit by
 
 
 @dataclass(frozen=True)
@@ -628,7 +628,8 @@ class _Figures:
         return Dashboard(
             scope=scope, unit_view=unit_view, figures=figures,
             by_status=tuple((st, total.orders[st]) for st in order_statuses if total.orders[st]),
-            by_channel=tuple(self._rows(cube, lambda k: k[3], lambda key: key or "—",
+            by_channel=tuple(self._rows({k: t for k, t in cube.items() if k[0] is None},
+                                        lambda k: k[3], lambda key: key or "—",
                                         order=[c.value for c in Channel])
                              if scope.unit_id is None else ()),
             by_region=tuple(self._rows(cube, lambda k: k[1], lambda key: key or "未填写",
@@ -682,12 +683,16 @@ class _Figures:
             n_stale = stale.get(unit_id, 0)
             on_time = values["on_time_rate"][0]
             sat = values["satisfaction_rate"][0]
-            score = round(60 * (1.0 if on_time is None else on_time)
-                          + 40 * (1.0 if sat is None else sat)
-                          - 2 * t.supervised_now - n_stale, 1)
+            score = None
+            if on_time is not None or sat is not None or t.supervised_now or n_stale:
+                score = round(min(100.0, max(0.0, 60 * (1.0 if on_time is None else on_time)
+                                             + 40 * (1.0 if sat is None else sat)
+                                             - 2 * t.supervised_now - n_stale)), 1)
             values["supervised_now"] = (t.supervised_now, None, None)
             out.append(UnitRank(unit_id, names.get(unit_id, str(unit_id)), values, n_stale, score))
-        return tuple(sorted(out, key=lambda u: (-u.score, u.unit)))
+        # nothing to judge (no completion, no callback, no supervision, no stale article): last
+        return tuple(sorted(out, key=lambda u: (u.score is None, -(u.score or 0),
+                                                -(u.values["completed"][0] or 0), u.unit)))
 
     def _stale(self, s: Session) -> dict[int, int]:
         today = self._clock.now().date()
@@ -775,6 +780,7 @@ CALL_DRILLS = {
     "talk_mean": None, "talk_max": None, "repeat_calls": None, "repeat_callers": None,
     "warnings": None, "calls_expert_answered": (Outcome.EXPERT.value,),
     "calls_work_order": (Outcome.WORK_ORDER.value, Outcome.EXPERT.value),
+    "calls_outcome": None,  # calls_outcome:<outcome>: the calls that ended so (来电结果)
 }
 # The figures whose list is a set of handling events: the actions, and whether the list marks
 # each as on time (sign, complete) or by its result (complete: resolved; callback: satisfied)
@@ -812,14 +818,20 @@ class _Drills:
         base, _, arg = key.partition(":")
         if not drillable(base):
             raise ServiceError("该指标没有明细列表")
-        name = self.metrics[base].name if base in self.metrics else "督办中工单"
-        title = f"{name}{'（' + arg + '）' if arg else ''} · {scope.period.label}"
+        if base == "calls_outcome":
+            if arg not in Outcome._value2member_map_:
+                raise ServiceError("没有这种受理结果")
+            name, arg_label = "来电结果", Outcome(arg).label
+        else:
+            name = self.metrics[base].name if base in self.metrics else "督办中工单"
+            arg_label = arg
+        title = f"{name}{'（' + arg_label + '）' if arg_label else ''} · {scope.period.label}"
         limit = max(1, min(limit, DRILL_LIMIT))
         with self._factory() as s:
             if base in CALL_DRILLS:
                 if scope.unit_id is not None:
                     raise ServiceError("单位视图不含来电指标")
-                rows, total = self._drill_calls(s, base, scope, limit)
+                rows, total = self._drill_calls(s, base, scope, limit, arg)
             elif base in EVENT_DRILLS:
                 rows, total = self._drill_events(s, base, scope, limit)
             else:
@@ -827,9 +839,9 @@ class _Drills:
         return Drill(key, title, tuple(rows), total)
 
     # calls -----------------------------------------------------------------
-    def _drill_calls(self, s: Session, key: str, scope: Scope, limit: int):
+    def _drill_calls(self, s: Session, key: str, scope: Scope, limit: int, arg: str = ""):
         where = [self._call_filter(scope)]
-        outcomes = CALL_DRILLS[key]
+        outcomes = (arg,) if key == "calls_outcome" else CALL_DRILLS[key]
         if outcomes is not None:
             where.append(IntakeRecord.outcome.in_(outcomes))
         order = (IntakeRecord.started_at.desc(), IntakeRecord.id.desc())
@@ -1161,7 +1173,8 @@ class _HotTopics:
                 growth = n / base - 1 if base else None
                 rising = n >= MIN_RECENT and z >= MIN_Z and (growth is None or growth >= MIN_GROWTH)
                 own_rate = None if unit else rate(d, t)
-                advised = (not unit and cat in busiest and n >= MIN_RECENT and own_rate is not None
+                # the rate over enough requests taken (emergencies and the not accepted are not)
+                advised = (not unit and cat in busiest and t >= MIN_RECENT and own_rate is not None
                            and centre_rate is not None and own_rate < centre_rate)
                 if rising or advised:
                     candidates.append((cat, n, base, growth, z, own_rate, advised, rising))

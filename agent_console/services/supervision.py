@@ -80,7 +80,7 @@ class UnitStanding:
     stale_articles: int
     unit_id: int | None = None
     on_time_rate: float | None = None
-    score: float = 0.0
+    score: float | None = None  # None: nothing in the period to judge the unit by
 
     @property
     def satisfaction_rate(self) -> float | None:

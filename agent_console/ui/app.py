@@ -44,7 +44,9 @@ EXPERT_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 KB_ROLES = frozenset({Role.UNIT_LIAISON, Role.SUPERVISOR, Role.ADMIN})
 ROSTER_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})
-HOME_SCREENS = ("seat", "expert", "orders", "training", "kb", "roster")
+# 统计分析 (Art. 22): the centre's desks; a unit's liaison sees the own unit only
+ANALYTICS_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.UNIT_LIAISON})
+HOME_SCREENS = ("seat", "expert", "orders", "training", "kb", "roster", "analytics")
 HOME = {
     Role.SEAT_AGENT: "seat",
     Role.TRAINER: "training",
@@ -80,6 +82,7 @@ class ConsoleApp(App):
         Binding("ctrl+g", "goto('training')", "培训", id="goto_training"),
         Binding("ctrl+k", "goto('kb')", "知识库", id="goto_kb"),
         Binding("ctrl+b", "goto('roster')", "专家值班", id="goto_roster"),
+        Binding("ctrl+y", "goto('analytics')", "统计分析", id="goto_analytics"),
     ]
 
     def __init__(self, services, keymap: dict[str, str] | None = None,
@@ -423,6 +426,10 @@ class ConsoleApp(App):
             from agent_console.ui.screens.roster import RosterScreen
 
             return RosterScreen(self.services, self.operator)
+        if name == "analytics":
+            from agent_console.ui.screens.analytics import AnalyticsScreen
+
+            return AnalyticsScreen(self.services, self.operator)
         return OrdersScreen(self.services, self.operator)
 
     def _allowed(self, name: str) -> bool:
@@ -430,7 +437,8 @@ class ConsoleApp(App):
             return False
         role = self.operator.role
         return role in {"seat": SEAT_ROLES, "expert": EXPERT_ROLES, "orders": ORDER_ROLES,
-                        "training": TRAINING_ROLES, "kb": KB_ROLES, "roster": ROSTER_ROLES}[name]
+                        "training": TRAINING_ROLES, "kb": KB_ROLES, "roster": ROSTER_ROLES,
+                        "analytics": ANALYTICS_ROLES}[name]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "goto":

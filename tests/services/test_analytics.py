@@ -251,6 +251,9 @@ def test_the_breakdowns_add_up_to_the_totals(month):
     assert sum(r.values["calls_total"][0] for r in board.by_channel) \
         == board.figures["calls_total"].value
     assert {r.name for r in board.by_channel} >= {"12345电话", "微信"}
+    assert all(r.key for r in board.by_channel)  # calls only: no row of channel-less orders
+    assert sum(r.values["calls_work_order"][0] for r in board.by_channel) \
+        == board.figures["calls_work_order"].value
     assert sum(n for _o, _l, n in board.by_outcome) == board.figures["calls_total"].value
     assert sum(n for _st, n in board.by_status) == board.figures["orders_created"].value
     assert sum(n for _c, n in board.not_accepted) == board.figures["calls_not_accepted"].value
@@ -271,8 +274,12 @@ def test_each_unit_of_the_ranking_equals_the_second_count_of_its_orders(month):
         for key in order_keys:
             want, got = expected[key], u.values[key][0]
             assert got == (pytest.approx(want) if want is not None else None), (u.unit, key)
-    scores = [u.score for u in ranking]
-    assert scores == sorted(scores, reverse=True)
+    scores = [u.score for u in ranking if u.score is not None]
+    assert scores == sorted(scores, reverse=True) and all(0 <= x <= 100 for x in scores)
+    # a unit with nothing to judge it by in the period is not scored, and comes last
+    idle = [u for u in ranking if u.score is None]
+    assert ranking[len(ranking) - len(idle):] == tuple(idle)
+    assert all(not u.values["completed"][0] and not u.values["callbacks"][0] for u in idle)
 
 
 def test_a_liaison_sees_the_own_unit_only_and_no_call_figures(month):
@@ -302,7 +309,7 @@ def test_the_list_behind_each_figure_has_as_many_rows_as_it_counts(month):
     scope = Scope(whole(month))
     board = s.analytics.dashboard(scope)
     for key in [*CALL_DRILLS, *EVENT_DRILLS, *ORDER_DRILLS]:
-        if key == "supervised_now":
+        if key in ("supervised_now", "calls_outcome"):  # no figure of their own
             continue
         drill = s.analytics.drill(key, scope)
         fig = board.figures[key]
@@ -319,8 +326,13 @@ def test_the_list_behind_each_figure_has_as_many_rows_as_it_counts(month):
     # an order status of the period's new orders
     status, n = board.by_status[0]
     assert s.analytics.drill(f"orders_created:{status}", scope).total == n
+    # each row of 来电结果 opens its calls
+    for outcome, _label, n in board.by_outcome:
+        assert s.analytics.drill(f"calls_outcome:{outcome}", scope).total == n, outcome
     with pytest.raises(ServiceError):
         s.analytics.drill("no_such_figure", scope)
+    with pytest.raises(ServiceError):
+        s.analytics.drill("calls_outcome:no_such_outcome", scope)
 
 
 def test_confidential_requests_are_never_shown_in_a_list(month):

@@ -81,3 +81,47 @@ async def test_no_english_key_description_on_any_screen_or_open_menu(services):
         await settle(pilot)
         seen += await _walk_focus(pilot)
     assert seen and english(seen) == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_no_english_key_description_on_the_analytics_screens(services):
+    """统计分析 (Ctrl+Y), the list behind a figure, its dialogs and their open menus."""
+    from agent_console.ui.screens.analytics import DrillScreen
+
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3003")
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        seen = []
+        for tab in "123456":
+            await pilot.press(tab)
+            await settle(pilot)
+            seen += await _walk_focus(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        for key in ("c", "f", "p"):  # the period, the filters, the report
+            await pilot.press(key)
+            await settle(pilot)
+            seen += await _walk_focus(pilot)
+            for select in list(app.screen.query(Select)):
+                select.focus()
+                await pilot.press("enter")
+                await pilot.pause()
+                seen += _active(app)
+                assert "关闭菜单" in _active(app)
+                select.expanded = False
+                await pilot.pause()
+            await pilot.press("escape")
+            await settle(pilot)
+        table = app.screen.query_one("#an-figures")
+        table.focus()
+        table.move_cursor(row=table.get_row_index("orders_created"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DrillScreen)
+        seen += await _walk_focus(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        seen += await _walk_focus(pilot)
+    assert seen and english(seen) == []

@@ -570,6 +570,72 @@ async def test_supervision_ranking_notices_and_stale_articles_show_markup_as_typ
         assert_running(app)
 
 
+# ---------------------------------------------------------------------- statistics (Art. 22)
+async def test_analytics_dashboard_lists_and_filters_show_markup_as_typed(marked):
+    from agent_console.ui.screens.analytics import (
+        AnalyticsScreen,
+        DrillScreen,
+        FilterDialog,
+    )
+
+    app = make_app(marked.services)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "3003")
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnalyticsScreen)
+        assert_running(app)
+        await pilot.press("2")  # the ranking: unit names
+        await settle(pilot)
+        units = screen.query_one("#an-units", DataTable)
+        assert LEAD_UNIT in [r[1] for r in rows(units)]
+        assert LEAD_UNIT in rendered(units)
+        units.move_cursor(row=[r[1] for r in rows(units)].index(LEAD_UNIT))
+        await settle(pilot)
+        assert LEAD_UNIT in str(screen.query_one("#an-unit-detail", Static).render())
+        await pilot.press("3")  # the distribution: region names
+        await settle(pilot)
+        dist = screen.query_one("#an-dist", DataTable)
+        assert any(r[0].strip() == REGION for r in rows(dist))
+        assert REGION in rendered(dist)
+        assert_running(app)
+        # the list behind 新建工单: units, regions, categories, contents as typed
+        await pilot.press("1")
+        await settle(pilot)
+        figures = screen.query_one("#an-figures", DataTable)
+        figures.move_cursor(row=figures.get_row_index("orders_created"))
+        await pilot.press("enter")
+        await settle(pilot)
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        assert_running(app)
+        listed = flat(drill.query_one("#drill-list", DataTable))
+        assert CONTENT in listed and OTHER_CONTENT in listed and LEAD_UNIT in listed
+        assert "[red]单元楼" in rendered(drill.query_one("#drill-list", DataTable))
+        detail = str(drill.query_one("#drill-detail", Static).render())
+        assert OTHER_CONTENT in detail and CATEGORY_PATH in detail and REGION in detail
+        await pilot.press("escape")
+        await settle(pilot)
+        # 筛选: the region picker, and the chosen region in the line above the tabs
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        region = dialog.query_one("#an-f-region", Select)
+        overlay = await expand(pilot, region)
+        assert REGION in prompts(overlay)
+        await collapse(pilot, region)
+        region.value = REGION
+        await settle(pilot)
+        assert select_label(region) == REGION
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert f"区域 {REGION}" in str(screen.query_one("#an-scope", Static).render())
+        assert_running(app)
+
+
 # ---------------------------------------------------------------------- the seat's outbox (F4)
 async def test_outbox_list_shows_markup_as_typed(marked):
     from agent_console.services.seat_outbox import SeatCommand

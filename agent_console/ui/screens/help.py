@@ -40,10 +40,13 @@ TEXTUAL_ACTIONS = {"app.focus_next": "下一个输入项", "app.focus_previous":
                    "focus_next": "下一个输入项", "focus_previous": "上一个输入项"}
 
 
-def binding_rows(screen) -> list[tuple[str, str, str]]:
+def binding_rows(screen, elsewhere: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(key as shown, description, id) for the screen's and app's active bindings. Keys that
     Textual's own widgets bring (cursor movement in a text field …) are left out: they are
-    standard editing keys, described in English by Textual, not the console's functions."""
+    standard editing keys, described in English by Textual, not the console's functions.
+
+    ``elsewhere``: binding id → where it works, for the screen's keys that only work in one
+    part of it (a tab, a small terminal): listed with that note when not active right now."""
     rows = []
     seen = set()
     for key, active in screen.active_bindings.items():
@@ -55,4 +58,10 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
             continue
         seen.add(b.id or b.action)
         rows.append((screen.app.get_key_display(b), description, b.id or ""))
+    for bindings in screen._bindings.key_to_bindings.values():
+        for b in bindings:
+            if b.id in (elsewhere or {}) and b.id not in seen:
+                seen.add(b.id)
+                rows.append((screen.app.get_key_display(b), f"{b.description}（{elsewhere[b.id]}）",
+                             b.id))
     return rows

@@ -104,7 +104,8 @@ class SupervisionScreen(Screen):
             on_time = f"{u.on_time_rate:.0%}" if u.on_time_rate is not None else "—"
             add_row(table, i, u.unit, u.open_orders,
                     Text(str(u.overdue), style="bold red" if u.overdue else ""),
-                    u.supervised, u.completed, on_time, rate, u.stale_articles, f"{u.score:.1f}")
+                    u.supervised, u.completed, on_time, rate, u.stale_articles,
+                    "—" if u.score is None else f"{u.score:.1f}")
         if ranking and row:
             table.move_cursor(row=min(row, len(ranking) - 1))
         st = self.query_one("#stale", DataTable)
