@@ -358,7 +358,9 @@ class _PgWriter(_Writer):
 
     def close(self) -> None:
         super().close()
-        self._ids_raw.close()
+        # not back into the pool in autocommit: the next checkout (a session, the next fill's
+        # writer) would run without transactions, and SET LOCAL would do nothing
+        self._ids_raw.invalidate()
 
 
 class _SqliteWriter(_Writer):

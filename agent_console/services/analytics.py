@@ -34,6 +34,7 @@ from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied, ServiceError
 from agent_console.store.models import (
     OPEN_STATUS_SQL,
+    Caller,
     CallerWarning,
     ExpertTransfer,
     IntakeRecord,
@@ -121,12 +122,30 @@ def _range_label(first: date, last: date) -> str:
     return f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
 
 
+EARLIEST = date(2000, 1, 1)  # no hotline record is older: a period before it is a typing slip
+
+
 def parse_day(text: str) -> date:
     text = (text or "").strip()
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise ServiceError(f"日期格式不正确：{text[:20]!r}，请写成 2026-11-01") from None
+        raise ServiceError(f"日期不存在或格式不正确：{text[:20]!r}，请写成 2026-11-01") from None
+    if day < EARLIEST:
+        raise ServiceError(f"日期不能早于 {EARLIEST:%Y-%m-%d}：{text[:20]!r}")
+    return day
+
+
+def _not_ahead(period: Period, today: date) -> Period:
+    """A period starts on or before today; days after today are not counted (nor shown)."""
+    if period.first < EARLIEST:
+        raise ServiceError(f"日期不能早于 {EARLIEST:%Y-%m-%d}")
+    if period.first > today:
+        raise ServiceError(f"时间段不能从今天（{today:%Y-%m-%d}）以后开始")
+    if period.last > today:
+        raise ServiceError(f"时间段尚未结束（截至 {period.last:%Y-%m-%d}），"
+                           f"请选择 {today:%Y-%m-%d} 及以前结束的时间段")
+    return period
 
 
 def period_for(kind: str, today: date, first: str | date | None = None,
@@ -148,12 +167,13 @@ def period_for(kind: str, today: date, first: str | date | None = None,
         anchor = first or (today.replace(day=1) - timedelta(days=1))
         start = anchor.replace(day=1)
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        return Period(start, end, f"{start.year}年{start.month}月")
+        return _not_ahead(Period(start, end, f"{start.year}年{start.month}月"), today)
     if kind == "week":
         anchor = first or (today - timedelta(days=today.weekday() + 7))
         monday = anchor - timedelta(days=anchor.weekday())
         sunday = monday + timedelta(days=6)
-        return Period(monday, sunday, f"{monday:%Y-%m-%d} 至 {sunday:%Y-%m-%d}（周）")
+        return _not_ahead(Period(monday, sunday, f"{monday:%Y-%m-%d} 至 {sunday:%Y-%m-%d}（周）"),
+                          today)
     if kind in ("custom", "range"):
         if first is None or last is None:
             raise ServiceError("自定义时间段须给出开始日期和结束日期")
@@ -161,7 +181,7 @@ def period_for(kind: str, today: date, first: str | date | None = None,
             raise ServiceError("结束日期不能早于开始日期")
         if (last - first).days + 1 > MAX_DAYS:
             raise ServiceError(f"时间段最长 {MAX_DAYS} 天")
-        return Period(first, last, _range_label(first, last))
+        return _not_ahead(Period(first, last, _range_label(first, last)), today)
     raise ServiceError(f"未知的时间段：{kind}")
 
 
@@ -389,6 +409,13 @@ class _Figures:
 
     def period(self, kind: str, first=None, last=None) -> Period:
         return period_for(kind, self._clock.now().date(), first, last)
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def units(self) -> dict:
+        """unit id → UnitInfo (the catalogue's, cached)."""
+        return self._catalog.units()
 
     # ------------------------------------------------------------------ filters
     def category_ids(self, category_id: int | None) -> tuple[int, ...] | None:
@@ -618,9 +645,7 @@ class _Figures:
                     values.pop(key)
         figures = {k: Figure(k, self.metrics[k].name, self.metrics[k].unit, *v)
                    for k, v in values.items()}
-        if scope.unit_id is not None:  # one unit's view ranks that unit only
-            stale = {u: n for u, n in stale.items() if u == scope.unit_id}
-        units = self._units(cube, stale)
+        units = self._units(cube, self._scoped_stale(scope, stale))
         cats = self._catalog.categories()
         by_outcome = tuple((o.value, o.label, total.calls[o.value]) for o in Outcome
                            if scope.unit_id is None)
@@ -711,8 +736,7 @@ class _Figures:
         out["kb_notices"] = int(s.scalar(notices) or 0)
         if scope.unit_id is not None:
             return out
-        repeaters = select(IntakeRecord.caller_id).where(self._call_filter(scope)) \
-            .group_by(IntakeRecord.caller_id).having(func.count() >= 2).subquery()
+        repeaters = self._repeaters(scope).subquery()
         out["repeat_callers"] = int(s.scalar(select(func.count()).select_from(repeaters)) or 0)
         out["warnings"] = int(s.scalar(
             select(func.count()).select_from(CallerWarning)
@@ -726,6 +750,14 @@ class _Figures:
             .order_by(IntakeRecord.not_accepted_code)).all())
         return out
 
+    def _repeaters(self, scope: Scope):
+        """The callers with two calls or more in the scope: people, so not the one caller row
+        that holds every call whose number was withheld (IntakeService: WITHHELD)."""
+        withheld = select(Caller.id).where(Caller.phone == "").scalar_subquery()
+        return select(IntakeRecord.caller_id).where(
+            self._call_filter(scope), IntakeRecord.caller_id != func.coalesce(withheld, -1)) \
+            .group_by(IntakeRecord.caller_id).having(func.count() >= 2)
+
     # ------------------------------------------------------------------ ranking
     def ranking(self, scope: Scope) -> tuple[UnitRank, ...]:
         """Art. 19, 22: the units over a period (orders and their handling in it, open and
@@ -733,9 +765,18 @@ class _Figures:
         cube = self.cubes(scope, with_calls=False)
         with self._factory() as s:
             stale = self._stale(s)
+        return self._units(cube, self._scoped_stale(scope, stale))
+
+    @staticmethod
+    def _scoped_stale(scope: Scope, stale: dict[int, int]) -> dict[int, int]:
+        """Stale articles count against their unit in the scope's ranking: one unit's view
+        ranks that unit only, and a view narrowed to a channel, region or category ranks the
+        units with orders in it (a unit with stale articles alone would not be of it)."""
         if scope.unit_id is not None:
-            stale = {u: n for u, n in stale.items() if u == scope.unit_id}
-        return self._units(cube, stale)
+            return {u: n for u, n in stale.items() if u == scope.unit_id}
+        if scope.channel or scope.region or scope.category_id is not None:
+            return {}
+        return stale
 
 
 def last_transfers():
@@ -856,9 +897,7 @@ class _Drills:
         elif key == "repeat_calls":
             where.append(IntakeRecord.repeat_of_id.is_not(None))
         elif key == "repeat_callers":
-            many = select(IntakeRecord.caller_id).where(self._call_filter(scope)) \
-                .group_by(IntakeRecord.caller_id).having(func.count() >= 2)
-            where.append(IntakeRecord.caller_id.in_(many))
+            where.append(IntakeRecord.caller_id.in_(self._repeaters(scope)))
             order = (IntakeRecord.caller_id, IntakeRecord.started_at.desc(), IntakeRecord.id.desc())
         elif key == "warnings":
             where = [self._call_filter(scope, timed=False), IntakeRecord.id.in_(
@@ -1143,7 +1182,8 @@ class _HotTopics:
         requests; the busiest categories answered directly less often than the centre are
         flagged for an on-site expert (Art. 14(2)). A unit's view counts its orders."""
         scope = self.scope_for(viewer, scope)
-        last = min(scope.period.last, self._clock.now().date())
+        # the 7 whole days to the period's end: today, not over yet, is left out
+        last = min(scope.period.last, self._clock.now().date() - timedelta(days=1))
         recent = Period(last - timedelta(days=RECENT_DAYS - 1), last, "")
         before = Period(recent.first - timedelta(days=BASELINE_DAYS), recent.first - timedelta(days=1), "")
         unit = scope.unit_id is not None
@@ -1272,11 +1312,13 @@ class _HotTopics:
 
 # Personal data in a request's words (Art. 8, 21): phone and ID numbers, and names after the
 # words that introduce one
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{3,4})(?!\d)")
+_SEP = r"[\s\-－—.·]?"  # people write 139 1234 5678, 139-1234-5678
+_PHONE = re.compile(rf"(?<!\d)(1[3-9]\d){_SEP}\d{{4}}{_SEP}(\d{{4}})(?!\d)")
+_LANDLINE = re.compile(rf"(?<!\d)(0\d{{2,3}}){_SEP}\d{{3,4}}{_SEP}?(\d{{3,4}})(?!\d)")
 _ID = re.compile(r"(?<![0-9Xx])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9Xx])")
-_LONG_DIGITS = re.compile(r"\d{7,}")
-_NAMED = re.compile(r"(我叫|姓名|名字叫|联系人)([\u4e00-\u9fff]{2,4})")
+_DIGITS = re.compile(r"\d(?:[\s\-－—.·]?\d){6,}")  # any other long number, separators or not
+_NAMED = re.compile(r"(我叫|叫我|名叫|名字叫|名字是|姓名|联系人|本人|\*叫)([:：\s]*)([\u4e00-\u9fff]{2,4})")
+_SURNAME = re.compile(r"(我姓|本人姓)([\u4e00-\u9fff])")
 
 
 def mask_personal(text: str) -> str:
@@ -1285,8 +1327,17 @@ def mask_personal(text: str) -> str:
     text = _ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
     text = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
     text = _LANDLINE.sub(lambda m: m.group(1) + "****" + m.group(2)[-3:], text)
-    text = _LONG_DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), text)
-    return _NAMED.sub(lambda m: m.group(1) + m.group(2)[0] + "*" * (len(m.group(2)) - 1), text)
+
+    def digits(m: re.Match) -> str:
+        run = m.group(0)
+        if "*" in run:
+            return run
+        shown = re.sub(r"\D", "", run)[:3]
+        return shown + "*" * max(len(re.sub(r"\D", "", run)) - 3, 1)
+    text = _DIGITS.sub(digits, text)
+    text = _SURNAME.sub(lambda m: m.group(1) + "*", text)
+    return _NAMED.sub(lambda m: m.group(1) + m.group(2) + m.group(3)[0]
+                      + "*" * (len(m.group(3)) - 1), text)
 
 
 class AnalyticsService(_Figures, _Drills, _Trends, _HotTopics):

@@ -95,7 +95,7 @@ def build_report(analytics: AnalyticsService, period: Period, unit_id: int | Non
     """Everything the report says about ``period`` (and one unit's orders, if given)."""
     unit_name = None
     if unit_id is not None:
-        units = analytics._catalog.units()
+        units = analytics.units()
         if unit_id not in units:
             raise ServiceError("没有这个承办单位")
         unit_name = units[unit_id].name
@@ -104,13 +104,17 @@ def build_report(analytics: AnalyticsService, period: Period, unit_id: int | Non
     now = _own(analytics.dashboard(scope), unit_id)
     before = _own(analytics.dashboard(Scope(previous, unit_id=unit_id)), unit_id)
     hot = analytics.hot_topics(scope)
+    written_at = written_at or analytics.now()
+    sentences = describe_changes(now, before, hot)
+    if period.last >= written_at.date():
+        sentences.insert(0, f"本期尚未结束：统计至 {written_at:%Y-%m-%d %H:%M}，当天数据不完整；"
+                            f"上期取此前同样天数（{previous.label}）。")
     return ReportData(
         period=period, previous=previous, unit_id=unit_id, unit_name=unit_name,
-        written_at=written_at or analytics._clock.now(),
-        now=now, before=before,
+        written_at=written_at, now=now, before=before,
         daily=analytics.trend(scope, "day"), hourly=analytics.trend(scope, "hour"),
         hot=hot, metrics=dict(analytics.metrics), about=analytics.about,
-        sentences=tuple(describe_changes(now, before, hot)))
+        sentences=tuple(sentences))
 
 
 def _own(board: Dashboard, unit_id: int | None) -> Dashboard:
@@ -145,8 +149,10 @@ def change_words(unit: str, now: float | None, before: float | None) -> str:
         if points == 0:
             return "与上期持平"
         return f"较上期{'上升' if points > 0 else '下降'} {abs(points):.1f} 个百分点"
-    if _missing(before):
-        return "上期无数据" if now else "与上期持平（均为 0）"
+    if before is None:
+        return "上期无数据"
+    if before == 0:
+        return f"上期为 0" if now else "与上期持平（均为 0）"
     if unit == "秒":
         seconds = round(now - before)
         if seconds == 0:
@@ -171,8 +177,10 @@ def change_cell(key: str, unit: str, now: float | None, before: float | None) ->
             return "上期无数据"
         points = round((now - before) * 100, 1)
         return "持平" if points == 0 else f"{points:+.1f} 个百分点"
-    if _missing(before):
-        return "上期无数据" if now else "持平"
+    if before is None:
+        return "上期无数据"
+    if before == 0:
+        return "上期为 0" if now else "持平"
     if unit == "秒":
         seconds = round(now - before)
         return "持平" if seconds == 0 else f"{seconds:+d} 秒"
@@ -194,8 +202,10 @@ def change_number(key: str, unit: str, now: float | None,
         if before is None:
             return "上期无数据", None
         return round((now - before) * 100, 2), '+0.0" 个百分点";-0.0" 个百分点";"持平"'
-    if _missing(before):
-        return ("上期无数据", None) if now else ("持平", None)
+    if before is None:
+        return "上期无数据", None
+    if before == 0:
+        return ("上期为 0", None) if now else ("持平", None)
     if unit == "秒":
         return round(now - before, 1), '+0" 秒";-0" 秒";"持平"'
     return (now - before) / before, '+0.0%;-0.0%;"持平"'
@@ -361,6 +371,7 @@ def _figure_keys(data: ReportData) -> list[str]:
 
 
 def unit_columns() -> list[Column]:
+    """The ranking's columns, with every term of the score (data/metrics.json unit_score)."""
     return [Column("单位", "", lambda u: u.unit),
             Column("新建工单", "件", lambda u: u.values["orders_created"][0]),
             Column("办结", "件", lambda u: u.values["completed"][0]),
@@ -368,7 +379,22 @@ def unit_columns() -> list[Column]:
             Column("解决率", "%", lambda u: u.values["resolution_rate"][0]),
             Column("满意率", "%", lambda u: u.values["satisfaction_rate"][0]),
             Column("当前超期", "件", lambda u: u.values["orders_overdue_now"][0]),
+            Column("督办中", "件", lambda u: u.values["supervised_now"][0]),
+            Column("过期知识库", "条", lambda u: u.stale_articles),
             Column("得分", "分", lambda u: u.score)]
+
+
+def ranks(units: Sequence) -> list[str]:
+    """名次 of a ranking: the same score the same place (1, 2, 2, 4); unscored: —."""
+    out: list[str] = []
+    for i, u in enumerate(units):
+        if u.score is None:
+            out.append("—")
+        elif i and units[i - 1].score == u.score:
+            out.append(out[-1])
+        else:
+            out.append(str(i + 1))
+    return out
 
 
 def region_columns(unit_view: bool) -> list[Column]:
@@ -460,10 +486,12 @@ def _doc_table(doc, headers: Sequence[str], rows: Sequence[Sequence[str]]):
     return table
 
 
-def _columns_table(doc, columns: Sequence[Column], items: Sequence[object], first: str = ""):
+def _columns_table(doc, columns: Sequence[Column], items: Sequence[object], first: str = "",
+                   places: Sequence[str] | None = None):
     headers = ([first] if first else []) + [c.title for c in columns]
-    rows = [([str(i)] if first else []) + [_cell_text(c.get(item), c.unit) for c in columns]
-            for i, item in enumerate(items, 1)]
+    places = places or [str(i) for i in range(1, len(items) + 1)]
+    rows = [([places[i]] if first else []) + [_cell_text(c.get(item), c.unit) for c in columns]
+            for i, item in enumerate(items)]
     return _doc_table(doc, headers, rows)
 
 
@@ -516,7 +544,11 @@ def write_docx(data: ReportData, path: Path | str) -> None:
 
     doc.add_heading("三、承办单位", level=1)
     if data.now.units:
-        _columns_table(doc, unit_columns(), data.now.units, first="名次")
+        if data.unit_view:  # one unit: no place among the others to give
+            _columns_table(doc, unit_columns(), data.now.units)
+        else:
+            _columns_table(doc, unit_columns(), data.now.units, first="名次",
+                           places=ranks(data.now.units))
         if "unit_score" in data.metrics:
             doc.add_paragraph(f"注：得分 = {data.metrics['unit_score'].formula}")
     else:
@@ -696,13 +728,16 @@ def write_xlsx(data: ReportData, path: Path | str) -> None:
     # 承办单位
     columns = unit_columns()
     extra = [Column("响应率", "%", lambda u: u.values["response_rate"][0]),
-             Column("当前在办", "件", lambda u: u.values["orders_open_now"][0]),
-             Column("督办中", "件", lambda u: u.values["supervised_now"][0]),
-             Column("过期知识", "件", lambda u: u.stale_articles)]
-    columns = [*columns[:-1], *extra, columns[-1]]
-    _sheet(wb, "承办单位", ["名次", *(c.title for c in columns)],
-           [[i, *row] for i, row in enumerate(_rows_of(columns, data.now.units), 1)],
-           units=["件", *(c.unit for c in columns)])
+             Column("当前在办", "件", lambda u: u.values["orders_open_now"][0])]
+    columns = [*columns[:-3], *extra, *columns[-3:]]
+    if unit_view:
+        _sheet(wb, "承办单位", [c.title for c in columns], _rows_of(columns, data.now.units),
+               units=[c.unit for c in columns])
+    else:
+        places = [int(p) if p.isdigit() else p for p in ranks(data.now.units)]
+        _sheet(wb, "承办单位", ["名次", *(c.title for c in columns)],
+               [[places[i], *row] for i, row in enumerate(_rows_of(columns, data.now.units))],
+               units=["件", *(c.unit for c in columns)])
 
     # 区域
     columns = region_columns(unit_view)
@@ -839,8 +874,11 @@ def check_target(path: Path | str) -> Path:
 
 def _os_words(exc: OSError) -> str:
     words = {errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
-             errno.ENOSPC: "磁盘空间不足", errno.EROFS: "文件系统为只读"}
-    return words.get(exc.errno, exc.strerror or exc.__class__.__name__)
+             errno.ENOSPC: "磁盘空间不足", errno.EROFS: "文件系统为只读",
+             errno.ENOENT: "路径不存在或不能在此创建文件", errno.EISDIR: "这是一个目录",
+             errno.ENOTDIR: "路径中有一段不是目录", errno.EDQUOT: "磁盘配额已满",
+             errno.ENAMETOOLONG: "文件名太长", errno.EEXIST: "文件已存在"}
+    return words.get(exc.errno, f"系统错误（错误码 {exc.errno}）")
 
 
 def save_report(data: ReportData, path: Path | str) -> Path:

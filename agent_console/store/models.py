@@ -147,7 +147,10 @@ class IntakeRecord(Base):
     __tablename__ = "intake_records"
     __table_args__ = (
         Index("ix_intake_caller_started", "caller_id", "started_at"),
-        Index("ix_intake_started", "started_at"),
+        # the calls of a period (newest first), with what the statistics group and count by:
+        # the call figures read the index alone (migration 0015)
+        Index("ix_intake_started_cube", "started_at", "id", "outcome", "channel", "region",
+              "category_id", "ended_at", "repeat_of_id", "caller_id", "not_accepted_code"),
         Index("ux_intake_idempotency_key", "idempotency_key", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,8 +207,15 @@ class WorkOrder(Base):
         Index("ix_order_status_sign", "status", "sign_by"),
         Index("ix_order_supervised_due", "due_at",
               sqlite_where=text(SUPERVISED_SQL), postgresql_where=text(SUPERVISED_SQL)),
-        # Overdue lists read only open orders, oldest deadline first.
-        Index("ix_order_open_due", "due_at",
+        # Overdue lists read only open orders, oldest deadline first; the statistics count the
+        # open orders by unit, region and category from the index alone (PostgreSQL), or from
+        # the same columns behind status (SQLite, without statistics, takes an index on status
+        # for ``status IN (…)``)
+        Index("ix_order_open_due", "due_at", "id", "lead_unit_id", "region", "category_id",
+              "supervision_level",
+              sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),
+        Index("ix_order_open_status", "status", "lead_unit_id", "region", "category_id",
+              "supervision_level", "due_at",
               sqlite_where=text(OPEN_STATUS_SQL), postgresql_where=text(OPEN_STATUS_SQL)),
         # The supervision scan: per level, the orders whose deadline lies far enough back for
         # the next tier; and the unsigned ones by sign-for deadline. Exactly what it raises.
@@ -271,7 +281,10 @@ class OrderCoHandler(Base):
 class OrderEvent(Base):
     __tablename__ = "order_events"
     __table_args__ = (Index("ix_event_order_at", "order_id", "at"),
-                      Index("ix_event_action_at", "action", "at"))
+                      # the events of a period by action, with their order (migration 0015)
+                      Index("ix_event_action_at", "action", "at", "order_id"),
+                      # each order's supervise events in order: the level a raise reached
+                      Index("ix_event_action_order", "action", "order_id", "at", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
     at: Mapped[datetime] = mapped_column(DateTime)
@@ -318,6 +331,7 @@ class CallerWarning(Base):
     """Art. 25: a warning given to a caller, with the script that was read."""
 
     __tablename__ = "caller_warnings"
+    __table_args__ = (Index("ix_caller_warning_at", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_id: Mapped[int] = mapped_column(ForeignKey("callers.id"), index=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id"))
@@ -377,7 +391,9 @@ class ExpertTransfer(Base):
 
     __tablename__ = "expert_transfers"
     __table_args__ = (Index("ix_transfer_expert_status", "expert_id", "status"),
-                      Index("ix_transfer_status_at", "status", "at"))
+                      Index("ix_transfer_status_at", "status", "at"),
+                      # a call's transfers, the last one first looked up (its ending)
+                      Index("ix_transfer_intake", "intake_id", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id"))
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
