@@ -227,7 +227,7 @@ TABLES = (
                                          "order_level:int4")),
     _Table("order_events", _columns(
         "order_id:int4 at:timestamp actor_id:int4 action:varchar from_status:varchar "
-        "to_status:varchar reason:text")),
+        "to_status:varchar reason:text unit_id:int4 deadline:timestamp")),
     _Table("order_notes", _columns(
         "order_id:int4 at:timestamp actor_id:int4 unit_id:int4 kind:varchar result:varchar "
         "content:text units_consulted:json")),
@@ -784,16 +784,21 @@ class _Filler:
         events, notes = rows["order_events"], rows["order_notes"]
         supervisor = self.cast.supervisor.id
         before = None
+        # the fill never moves an order to another lead, nor reopens it: each sign and
+        # completion is judged by the deadlines the order was last dispatched with
+        in_force = {Action.SIGN: sign_by, Action.COMPLETE: due}
         for at, actor, action, to, text, note in kept:
             to = VALUES[to]
-            events.append((order_id, at, actor, VALUES[action], before, to, text))
+            events.append((order_id, at, actor, VALUES[action], before, to, text, lead,
+                           in_force.get(action)))
             before = to
             if note is not None:
                 kind, result, body, unit = note
                 notes.append((order_id, at, actor, unit, kind, result, body, []))
         held = VALUES[status]
         for at, text, _level in raises:
-            events.append((order_id, at, supervisor, VALUES[Action.SUPERVISE], held, held, text))
+            events.append((order_id, at, supervisor, VALUES[Action.SUPERVISE], held, held, text,
+                           lead, None))
         changes = sum(1 for s in kept[1:] if s[2] not in NOTES) + len(raises)
         rows["intake_records"].append((
             intake_id, caller_id, seat, Channel.PHONE.value, request_type, urgency, content,

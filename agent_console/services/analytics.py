@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from agent_console.domain.clock import Clock
 from agent_console.domain.enums import (
@@ -59,6 +59,11 @@ EVENT_ACTIONS = tuple(a.value for a in (
 # The words workflow.decide writes into a completion and a callback (domain/workflow.py)
 RESOLVED_PREFIX = "办理结果：已解决"
 SATISFIED_PREFIXES = ("满意度：满意", "满意度：基本满意")
+# What an event is judged by: what was in force when it was written (migration 0016), or for
+# events written before, the order's lead unit and deadlines as they are now
+EVENT_UNIT = func.coalesce(OrderEvent.unit_id, WorkOrder.lead_unit_id)
+SIGN_DEADLINE = func.coalesce(OrderEvent.deadline, WorkOrder.sign_by)
+DONE_DEADLINE = func.coalesce(OrderEvent.deadline, WorkOrder.due_at)
 OPEN_VALUES = tuple(s.value for s in OrderStatus if s in OPEN_ORDER_STATUSES)
 
 
@@ -440,12 +445,13 @@ class _Figures:
             where.append(intake.category_id.in_(ids))
         return and_(*where)
 
-    def _order_filter(self, scope: Scope, order=WorkOrder) -> list:
-        """The scope's filters on an order (its lead unit, region, category); a channel is the
-        channel of the call that made it (a join on the intake record)."""
+    def _order_filter(self, scope: Scope, order=WorkOrder, unit=None) -> list:
+        """The scope's filters on an order (its lead unit, or ``unit`` for its events: the
+        unit each was written under), region, category; a channel is the channel of the call
+        that made it (a join on the intake record)."""
         where = []
         if scope.unit_id is not None:
-            where.append(order.lead_unit_id == scope.unit_id)
+            where.append((order.lead_unit_id if unit is None else unit) == scope.unit_id)
         if scope.region:
             where.append(order.region == scope.region)
         ids = self.category_ids(scope.category_id)
@@ -565,8 +571,9 @@ class _Figures:
 
     def _read_events(self, s: Session, scope: Scope, now: datetime, cube) -> None:
         on_time = case(
-            (and_(OrderEvent.action == Action.SIGN.value, OrderEvent.at <= WorkOrder.sign_by), 1),
-            (and_(OrderEvent.action == Action.COMPLETE.value, OrderEvent.at <= WorkOrder.due_at), 1),
+            (and_(OrderEvent.action == Action.SIGN.value, OrderEvent.at <= SIGN_DEADLINE), 1),
+            (and_(OrderEvent.action == Action.COMPLETE.value, OrderEvent.at <= DONE_DEADLINE),
+             1),
             else_=0)
         good = case(
             (and_(OrderEvent.action == Action.COMPLETE.value,
@@ -575,12 +582,12 @@ class _Figures:
                   or_(*(OrderEvent.reason.like(p + "%") for p in SATISFIED_PREFIXES))), 1),
             else_=0)
         rows = s.execute(
-            select(WorkOrder.lead_unit_id, WorkOrder.region, WorkOrder.category_id,
+            select(EVENT_UNIT, WorkOrder.region, WorkOrder.category_id,
                    OrderEvent.action, func.count(), func.sum(on_time), func.sum(good))
             .join(WorkOrder, WorkOrder.id == OrderEvent.order_id)
             .where(OrderEvent.action.in_(EVENT_ACTIONS), OrderEvent.at >= scope.start,
-                   OrderEvent.at < scope.end, *self._order_filter(scope))
-            .group_by(WorkOrder.lead_unit_id, WorkOrder.region, WorkOrder.category_id,
+                   OrderEvent.at < scope.end, *self._order_filter(scope, unit=EVENT_UNIT))
+            .group_by(EVENT_UNIT, WorkOrder.region, WorkOrder.category_id,
                       OrderEvent.action)).all()
         for unit, region, cat, action, n, timely, fine in rows:
             t = cube[(unit, region, cat, scope.channel)]
@@ -600,7 +607,7 @@ class _Figures:
             OrderEvent.action == Action.SUPERVISE.value, OrderEvent.at >= scope.start,
             OrderEvent.at < scope.end)
         ranked = select(
-            OrderEvent.id, OrderEvent.order_id, OrderEvent.at,
+            OrderEvent.id, OrderEvent.order_id, OrderEvent.at, OrderEvent.unit_id,
             func.row_number().over(partition_by=OrderEvent.order_id,
                                    order_by=(OrderEvent.at, OrderEvent.id)).label("level")) \
             .where(OrderEvent.action == Action.SUPERVISE.value,
@@ -609,14 +616,13 @@ class _Figures:
 
     def _read_supervision(self, s: Session, scope: Scope, cube) -> None:
         ranked = self._supervise_levels(scope)
+        unit = func.coalesce(ranked.c.unit_id, WorkOrder.lead_unit_id)
         rows = s.execute(
-            select(WorkOrder.lead_unit_id, WorkOrder.region, WorkOrder.category_id,
-                   ranked.c.level, func.count())
+            select(unit, WorkOrder.region, WorkOrder.category_id, ranked.c.level, func.count())
             .join(WorkOrder, WorkOrder.id == ranked.c.order_id)
             .where(ranked.c.at >= scope.start, ranked.c.at < scope.end,
-                   *self._order_filter(scope))
-            .group_by(WorkOrder.lead_unit_id, WorkOrder.region, WorkOrder.category_id,
-                      ranked.c.level)).all()
+                   *self._order_filter(scope, unit=unit))
+            .group_by(unit, WorkOrder.region, WorkOrder.category_id, ranked.c.level)).all()
         for unit, region, cat, level, n in rows:
             cube[(unit, region, cat, scope.channel)].events[f"supervise_{min(int(level), 3)}"] += n
 
@@ -940,9 +946,9 @@ class _Drills:
     def _drill_events(self, s: Session, key: str, scope: Scope, limit: int):
         actions = [a.value for a in EVENT_DRILLS[key]]
         where = [OrderEvent.action.in_(actions), OrderEvent.at >= scope.start,
-                 OrderEvent.at < scope.end, *self._order_filter(scope)]
-        timely_sign = OrderEvent.at <= WorkOrder.sign_by
-        timely_done = OrderEvent.at <= WorkOrder.due_at
+                 OrderEvent.at < scope.end, *self._order_filter(scope, unit=EVENT_UNIT)]
+        timely_sign = OrderEvent.at <= SIGN_DEADLINE
+        timely_done = OrderEvent.at <= DONE_DEADLINE
         resolved = OrderEvent.reason.like(RESOLVED_PREFIX + "%")
         satisfied = or_(*(OrderEvent.reason.like(p + "%") for p in SATISFIED_PREFIXES))
         if key == "signed_on_time":
@@ -968,7 +974,7 @@ class _Drills:
             .where(*where)
         total = int(s.scalar(select(func.count()).select_from(base.subquery())) or 0)
         found = s.execute(
-            select(WorkOrder.id, WorkOrder.number, OrderEvent.at, WorkOrder.lead_unit_id,
+            select(WorkOrder.id, WorkOrder.number, OrderEvent.at, EVENT_UNIT,
                    WorkOrder.region, WorkOrder.category_id, WorkOrder.status, WorkOrder.content,
                    WorkOrder.confidential, mark)
             .join(WorkOrder, WorkOrder.id == OrderEvent.order_id).where(*where)
@@ -1026,6 +1032,11 @@ class _Drills:
             raised = select(ranked.c.order_id).where(
                 ranked.c.at >= scope.start, ranked.c.at < scope.end,
                 ranked.c.level == level if level < 3 else ranked.c.level >= 3)
+            if scope.unit_id is not None:  # the unit it was raised against, as counted
+                then = aliased(WorkOrder)
+                raised = raised.join(then, then.id == ranked.c.order_id).where(
+                    func.coalesce(ranked.c.unit_id, then.lead_unit_id) == scope.unit_id)
+                filters = self._order_filter(replace(scope, unit_id=None))
             where = [WorkOrder.id.in_(raised), *filters]
             mark = literal("当前督办级别 ").concat(cast(WorkOrder.supervision_level, String))
         total = int(s.scalar(select(func.count()).select_from(WorkOrder).where(*where)) or 0)

@@ -293,6 +293,11 @@ class OrderEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(10))
     to_status: Mapped[str | None] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text, default="")
+    # What was in force when it was written (migration 0016), so a later reopen, extension or
+    # redispatch does not change how it is judged: the lead unit it belongs to, and for a
+    # signature or a completion the deadline it met or missed. NULL on events written before.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class KbNotice(Base):

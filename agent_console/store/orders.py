@@ -3,6 +3,7 @@ decision saved back. Events and notes are written here and nowhere else."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -51,8 +52,9 @@ def save(s: Session, row: WorkOrder, decision: Decision, actor_id: int,
     """The decision's state onto the row, its events and note beside it (same transaction;
     the version check runs at flush). Events the rules raised (``by_system``) are signed by
     ``system_actor_id`` when given."""
+    held = _InForce(row.lead_unit_id, row.sign_by, row.due_at)
     _copy_state(row, decision.state)
-    _write(s, row.id, decision, actor_id, actor_unit_id, at, system_actor_id)
+    _write(s, row.id, decision, actor_id, actor_unit_id, at, system_actor_id, held)
 
 
 def insert(s: Session, decision: Decision, actor_id: int, at: datetime, **row_fields) -> WorkOrder:
@@ -63,17 +65,34 @@ def insert(s: Session, decision: Decision, actor_id: int, at: datetime, **row_fi
     _copy_state(row, decision.state)
     s.add(row)
     s.flush()
-    _write(s, row.id, decision, actor_id, None, at)
+    _write(s, row.id, decision, actor_id, None, at, None, _InForce(None, None, None))
     return row
 
 
+@dataclass(frozen=True)
+class _InForce:
+    """An order's lead unit and deadlines before a decision: what its events are judged by."""
+
+    lead_unit_id: int | None
+    sign_by: datetime | None
+    due_at: datetime | None
+
+
 def _write(s: Session, order_id: int, decision: Decision, actor_id: int,
-           actor_unit_id: int | None, at: datetime, system_actor_id: int | None = None) -> None:
+           actor_unit_id: int | None, at: datetime, system_actor_id: int | None,
+           held: _InForce) -> None:
+    state = decision.state
+    # the unit the event belongs to: the lead it was written under (a return approved, a
+    # redispatch are the leaving unit's), else the one it gave the order to (a first dispatch)
+    unit = held.lead_unit_id if held.lead_unit_id is not None else state.lead_unit_id
     for e in decision.events:
         signer = system_actor_id if e.by_system and system_actor_id is not None else actor_id
+        deadline = {Action.SIGN: held.sign_by or state.sign_by,
+                    Action.COMPLETE: held.due_at or state.due_at}.get(e.action)
         s.add(OrderEvent(order_id=order_id, at=at, actor_id=signer, action=e.action.value,
                          from_status=e.from_status.value if e.from_status else None,
-                         to_status=e.to_status.value, reason=e.reason))
+                         to_status=e.to_status.value, reason=e.reason, unit_id=unit,
+                         deadline=deadline))
     note = decision.note
     if note is not None:
         s.add(OrderNote(order_id=order_id, at=at, actor_id=actor_id, unit_id=actor_unit_id,

@@ -101,11 +101,15 @@ def second_count(services, p: Period, now: datetime, *, region=None, categories=
                 and (categories is None or c["category_id"] in categories)
                 and (channel is None or c["channel"] == channel))
 
-    def order_ok(o) -> bool:
+    def order_ok(o, lead=None) -> bool:
+        lead = o["lead_unit_id"] if lead is None else lead
         return ((region is None or o["region"] == region)
                 and (categories is None or o["category_id"] in categories)
                 and (channel is None or intake_channel[o["intake_id"]] == channel)
-                and (unit is None or o["lead_unit_id"] == unit))
+                and (unit is None or lead == unit))
+
+    def deadline(e, column):  # what the event was judged by when written, else the order's now
+        return e["deadline"] or orders[e["order_id"]][column]
 
     out: dict[str, float | int | None] = {}
     mine = [c for c in calls if inside(c["started_at"], p) and call_ok(c)]
@@ -139,11 +143,12 @@ def second_count(services, p: Period, now: datetime, *, region=None, categories=
     out["orders_open_now"] = len(open_now)
     out["orders_overdue_now"] = sum(1 for o in open_now if o["due_at"] < now)
 
-    events = [e for e in rows(services, OrderEvent) if order_ok(orders[e["order_id"]])]
+    events = [e for e in rows(services, OrderEvent)
+              if order_ok(orders[e["order_id"]], e["unit_id"])]
     period_events = [e for e in events if inside(e["at"], p)]
     acts = Counter(e["action"] for e in period_events)
     signs = [e for e in period_events if e["action"] == "sign"]
-    on_time_signs = sum(1 for e in signs if e["at"] <= orders[e["order_id"]]["sign_by"])
+    on_time_signs = sum(1 for e in signs if e["at"] <= deadline(e, "sign_by"))
     unsigned_late = sum(1 for o in orders.values() if order_ok(o) and o["status"] == "待签收"
                         and p.start <= o["sign_by"] < min(p.end, now))
     out["signed"] = len(signs) + unsigned_late
@@ -151,7 +156,7 @@ def second_count(services, p: Period, now: datetime, *, region=None, categories=
     out["response_rate"] = on_time_signs / out["signed"] if out["signed"] else None
     done = [e for e in period_events if e["action"] == "complete"]
     out["completed"] = len(done)
-    out["completed_on_time"] = sum(1 for e in done if e["at"] <= orders[e["order_id"]]["due_at"])
+    out["completed_on_time"] = sum(1 for e in done if e["at"] <= deadline(e, "due_at"))
     out["on_time_rate"] = out["completed_on_time"] / len(done) if done else None
     out["resolved"] = sum(1 for e in done if e["reason"].startswith("办理结果：已解决"))
     out["resolution_rate"] = out["resolved"] / len(done) if done else None
@@ -170,14 +175,15 @@ def second_count(services, p: Period, now: datetime, *, region=None, categories=
     out["extensions_approved"] = acts["approve_extension"]
     out["terminations_requested"] = acts["request_termination"]
     out["terminations_approved"] = acts["approve_termination"]
-    raised = defaultdict(list)
-    for e in events:
+    raised = defaultdict(list)  # every raise of an order: the level each reached ...
+    for e in rows(services, OrderEvent):
         if e["action"] == "supervise":
-            raised[e["order_id"]].append((e["at"], e["id"]))
+            raised[e["order_id"]].append((e["at"], e["id"], e["unit_id"]))
     levels = Counter()
-    for marks in raised.values():
-        for level, (at, _id) in enumerate(sorted(marks), 1):
-            if p.start <= at < p.end:
+    for order_id, marks in raised.items():
+        for level, (at, _id, lead) in enumerate(sorted(marks), 1):
+            # ... counted for the unit it was raised against
+            if p.start <= at < p.end and order_ok(orders[order_id], lead):
                 levels[min(level, 3)] += 1
     for level in (1, 2, 3):
         out[f"supervised_{level}"] = levels[level]
