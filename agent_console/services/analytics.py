@@ -1058,6 +1058,19 @@ class _Drills:
                         mask_confidential(content, conf), str(mark or ""))
 
 
+def ranks(units) -> list[str]:
+    """名次 of a ranking: the same score the same place (1, 2, 2, 4); unscored: —."""
+    out: list[str] = []
+    for i, u in enumerate(units):
+        if u.score is None:
+            out.append("—")
+        elif i and units[i - 1].score == u.score:
+            out.append(out[-1])
+        else:
+            out.append(str(i + 1))
+    return out
+
+
 def mask_confidential(content: str, confidential: bool) -> str:
     """A confidential request's words are not shown in lists and reports (Art. 8, 21)."""
     return "（保密诉求，内容不予显示）" if confidential else content

@@ -36,6 +36,7 @@ from agent_console.services.analytics import (
     Scope,
     Trend,
     format_value,
+    ranks,
 )
 from agent_console.services.errors import ServiceError
 from agent_console.services.tabular import FORMULA_START
@@ -152,7 +153,7 @@ def change_words(unit: str, now: float | None, before: float | None) -> str:
     if before is None:
         return "上期无数据"
     if before == 0:
-        return f"上期为 0" if now else "与上期持平（均为 0）"
+        return "上期为 0" if now else "与上期持平（均为 0）"
     if unit == "秒":
         seconds = round(now - before)
         if seconds == 0:
@@ -382,19 +383,6 @@ def unit_columns() -> list[Column]:
             Column("督办中", "件", lambda u: u.values["supervised_now"][0]),
             Column("过期知识库", "条", lambda u: u.stale_articles),
             Column("得分", "分", lambda u: u.score)]
-
-
-def ranks(units: Sequence) -> list[str]:
-    """名次 of a ranking: the same score the same place (1, 2, 2, 4); unscored: —."""
-    out: list[str] = []
-    for i, u in enumerate(units):
-        if u.score is None:
-            out.append("—")
-        elif i and units[i - 1].score == u.score:
-            out.append(out[-1])
-        else:
-            out.append(str(i + 1))
-    return out
 
 
 def region_columns(unit_view: bool) -> list[Column]:

@@ -7,6 +7,7 @@ leaves the screen and what it showed."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -212,8 +213,11 @@ async def test_the_ranking_and_the_distribution_lead_to_their_lists(history):
         assert app._exception is None
 
 
-async def test_a_liaison_sees_the_own_unit_only(history):
+async def test_a_liaison_sees_the_own_unit_only(history, tmp_path, monkeypatch):
     services = history
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     liaison = services.accounts.authenticate("5001", "demo")
     expected = month(services, liaison)
     assert expected.unit_view
@@ -229,9 +233,9 @@ async def test_a_liaison_sees_the_own_unit_only(history):
         table = screen.query_one("#an-figures", DataTable)
         assert f"【{CALL_GROUP}】" not in [r[0] for r in cells(table)]
         assert not screen.query_one("#an-outcomes", DataTable).display  # no calls
-        # the ranking: the own unit's line alone
-        assert [r[1] for r in cells(screen.query_one("#an-units", DataTable))] == \
-            [liaison.unit_name]
+        # the ranking: the own unit's line alone, with no place (there is no one to rank)
+        assert [r[:2] for r in cells(screen.query_one("#an-units", DataTable))] == \
+            [["—", liaison.unit_name]]
         # the own unit's new orders, as many as the figure
         created = int(expected.figures["orders_created"].value)
         assert created >= 1
@@ -243,6 +247,17 @@ async def test_a_liaison_sees_the_own_unit_only(history):
         dist = screen.query_one("#an-dist", DataTable)
         assert [str(c.label) for c in dist.columns.values()][:2] == ["渠道/区域/分类", "工单"]
         assert "【渠道】" not in [r[0] for r in cells(dist)]
+        # the report: the unit's name in the file's name; the offered folder is made
+        await pilot.press("p")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ReportDialog)
+        path = dialog.query_one("#an-r-path", Input)
+        assert path.value == str(home / "12345统计报告"
+                                 / f"统计报告_{liaison.unit_name}_20261001-20261031.docx")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and Path(path.value).is_file()
         assert app._exception is None
 
 
@@ -336,16 +351,37 @@ async def test_the_report_dialog_writes_a_file_and_says_what_went_wrong(history,
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is dialog
-        assert "报告未能写入" in text_of(dialog, "#dialog-error")
+        assert "保存报告的目录不存在" in text_of(dialog, "#dialog-error")
         assert path.value == str(blocker / "报告.xlsx")
-        # written
+        # a folder that does not exist is not made (only the offered one is), as the CLI
         target = tmp_path / "out" / "本月报告.xlsx"
         path.value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog and not target.parent.exists()
+        assert "保存报告的目录不存在" in text_of(dialog, "#dialog-error")
+        # written
+        target.parent.mkdir()
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
         assert target.is_file() and target.stat().st_size > 0
         assert f"报告已生成：{target}" in said(app)
+        # the same file again: asked first, replaced on the second Ctrl+S
+        target.write_bytes(b"earlier")
+        await pilot.press("p")
+        await settle(pilot)
+        dialog = app.screen
+        dialog.query_one("#an-r-format", RadioSet).query("RadioButton")[1].value = True
+        dialog.query_one("#an-r-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "文件已存在：本月报告.xlsx。再按 Ctrl+S 覆盖" in text_of(dialog, "#dialog-error")
+        assert target.read_bytes() == b"earlier"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and target.read_bytes() != b"earlier"
         assert app._exception is None
 
 

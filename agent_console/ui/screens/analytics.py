@@ -11,6 +11,7 @@ in a worker; a database that is away leaves what was shown and says so."""
 from __future__ import annotations
 
 import errno
+import re
 import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -50,6 +51,7 @@ from agent_console.services.analytics import (
     Scope,
     Trend,
     drillable,
+    ranks,
 )
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError
@@ -414,8 +416,20 @@ class FilterDialog(Dialog):
         self.dismiss(None)
 
 
-def default_report_path(period: Period, suffix: str) -> Path:
-    return Path.home() / "12345统计报告" / f"统计报告_{period.first:%Y%m%d}-{period.last:%Y%m%d}{suffix}"
+def report_folder() -> Path:
+    """Where the dashboard offers to save reports: made on first use (no other folder is)."""
+    return Path.home() / "12345统计报告"
+
+
+_NOT_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def default_report_path(period: Period, suffix: str, unit_name: str | None = None) -> Path:
+    """统计报告_20261101-20261130.docx; a unit's own report carries its name, so the centre's
+    and each unit's reports of one month are not taken for one another."""
+    unit = _NOT_IN_NAMES.sub("", unit_name or "").strip()[:40]
+    return report_folder() / (f"统计报告_{unit + '_' if unit else ''}"
+                              f"{period.first:%Y%m%d}-{period.last:%Y%m%d}{suffix}")
 
 
 class ReportDialog(Dialog):
@@ -425,10 +439,13 @@ class ReportDialog(Dialog):
     BINDINGS = [*Dialog.BINDINGS, Binding("ctrl+s", "save", "生成报告", id="analytics_report_save")]
     SUFFIXES = (".docx", ".xlsx")
 
-    def __init__(self, periods: list[tuple[str, Period]], note: str, submit) -> None:
+    def __init__(self, periods: list[tuple[str, Period]], note: str, submit,
+                 unit_name: str | None = None) -> None:
         super().__init__()
         self._periods = periods  # (上月 / 上周 / 本期, its period)
         self._note = note
+        self._unit_name = unit_name  # a liaison's unit: in the file's name
+        self._overwrite: Path | None = None  # the existing file a second Ctrl+S replaces
         self._submit = submit  # submit(request, answer): answer(None) done, answer(why) not
         self._auto = ""  # the path last filled in: replaced when the choice changes
         self._busy = False
@@ -469,7 +486,7 @@ class ReportDialog(Dialog):
         if field.value and field.value != self._auto:
             return  # typed by the operator: kept
         period, suffix = self._choice()
-        self._auto = str(default_report_path(period, suffix))
+        self._auto = str(default_report_path(period, suffix, self._unit_name))
         field.value = self._auto
 
     @on(RadioSet.Changed)
@@ -498,6 +515,15 @@ class ReportDialog(Dialog):
             return
         if path.is_dir():
             self._error("这是一个文件夹，请写出文件名")
+            return
+        if not path.parent.is_dir() and path.parent != report_folder():
+            self._error(f"保存报告的目录不存在：{path.parent}（请先建好目录，或改写路径）")
+            self.set_focus(self.query_one("#an-r-path", Input))
+            return
+        if path.exists() and self._overwrite != path:
+            self._overwrite = path  # said once; the same path again is the answer
+            self._error(f"文件已存在：{path.name}。再按 Ctrl+S 覆盖它，或改写文件名", "yellow")
+            self.set_focus(self.query_one("#an-r-path", Input))
             return
         request = ReportRequest(period, path, suffix)
         self._busy = True
@@ -760,7 +786,9 @@ class AnalyticsScreen(Screen):
             if written is not None:
                 self.notify(f"报告已生成：{written}", title="统计报告", timeout=12)
 
-        self.app.push_screen(ReportDialog(periods, "；".join(note), self._write_report), done)
+        self.app.push_screen(ReportDialog(periods, "；".join(note), self._write_report,
+                                          self.operator.unit_name if self.liaison else None),
+                             done)
 
     def _write_report(self, request: ReportRequest, answer) -> None:
         """In a worker: report.py's writer (loaded when first asked for); a file that cannot
@@ -775,7 +803,8 @@ class AnalyticsScreen(Screen):
                 raise ServiceError("本机未安装报告生成功能（services/report.py），"
                                    "请联系系统管理员") from exc
             try:
-                request.path.parent.mkdir(parents=True, exist_ok=True)  # the default folder
+                if request.path.parent == report_folder():  # only the offered folder is made
+                    request.path.parent.mkdir(parents=True, exist_ok=True)
                 written = write_report(analytics, request.period, request.path, unit_id=unit_id)
             except OSError as exc:
                 raise ServiceError(f"报告未能写入 {request.path}：{os_reason(exc)}") from exc
@@ -991,12 +1020,15 @@ class AnalyticsScreen(Screen):
         table.clear()
         self._units = self._unit_rows(dash)
         narrow = self._width("an-units", "unit") < 20
-        for i, u in enumerate(self._units, 1):
+        # places with ties as in the report; a unit's own view has no place to show
+        places = ["—"] * len(self._units) if dash.scope.unit_id is not None \
+            else ranks(self._units)
+        for place, u in zip(places, self._units, strict=True):
             v = u.values
             overdue = int(v["orders_overdue_now"][0] or 0)
             supervised = int(v["supervised_now"][0] or 0)
             cells = {
-                "rank": str(i), "unit": one_line(short_unit(u.unit, narrow)),
+                "rank": place, "unit": one_line(short_unit(u.unit, narrow)),
                 "created": str(v["orders_created"][0]), "completed": str(v["completed"][0]),
                 "on_time": percent(v["on_time_rate"][0]),
                 "resolved": percent(v["resolution_rate"][0]),
