@@ -815,6 +815,7 @@ class Drill:
     title: str
     rows: tuple[DrillRow, ...]
     total: int  # rows behind the figure (only the first DRILL_LIMIT are listed)
+    people: int | None = None  # 重复来电人: the callers the calls listed are from
 
 
 # The figures whose list is a set of calls, with the condition that picks them
@@ -879,6 +880,10 @@ class _Drills:
                 if scope.unit_id is not None:
                     raise ServiceError("单位视图不含来电指标")
                 rows, total = self._drill_calls(s, base, scope, limit, arg)
+                if base == "repeat_callers":  # the figure counts people, the list their calls
+                    people = int(s.scalar(select(func.count()).select_from(
+                        self._repeaters(scope).subquery())) or 0)
+                    return Drill(key, title, tuple(rows), total, people)
             elif base in EVENT_DRILLS:
                 rows, total = self._drill_events(s, base, scope, limit)
             else:

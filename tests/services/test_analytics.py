@@ -321,6 +321,7 @@ def test_the_list_behind_each_figure_has_as_many_rows_as_it_counts(month):
         fig = board.figures[key]
         if key == "repeat_callers":  # the calls of the callers who called twice or more
             assert len({r.id for r in drill.rows}) == drill.total
+            assert drill.people == fig.value and drill.total >= 2 * drill.people
             continue
         want = fig.denominator if fig.unit in ("%", "秒") else fig.value
         assert drill.total == want, key

@@ -19,9 +19,11 @@ from agent_console.ui.screens.analytics import (
     AnalyticsScreen,
     DrillScreen,
     FilterDialog,
+    Filters,
     PeriodDialog,
     ReportDialog,
 )
+from agent_console.ui.screens.help import HelpScreen
 from agent_console.ui.screens.order_detail import OrderDetailScreen
 from agent_console.ui.screens.orders import OrdersScreen
 from tests.conftest import FROZEN_AT
@@ -411,3 +413,29 @@ async def test_an_outage_keeps_the_screen_and_what_it_showed(history, monkeypatc
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, OrdersScreen)
+
+
+async def test_f1_lists_every_key_and_a_filtered_hot_tab_compares_with_the_filter(history):
+    app = make_app(history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-keys", DataTable)
+        keys = " ".join(" ".join(str(c) for c in table.get_row_at(i))
+                        for i in range(table.row_count))
+        for action in ("今日", "本周", "本月", "自定义时间段", "筛选", "生成报告", "刷新",
+                       "查看明细", "按日/按小时", "返回"):
+            assert action in keys, action
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("m", "4")
+        await settle(pilot)
+        assert "全中心直接答复率" in text_of(screen, "#an-hot-summary")
+        screen._filters = Filters(region="科尔沁区")
+        screen.action_refresh()
+        await settle(pilot)
+        summary = text_of(screen, "#an-hot-summary")
+        assert "筛选范围内直接答复率" in summary and "全中心" not in summary
+        assert app._exception is None

@@ -682,6 +682,10 @@ class AnalyticsScreen(Screen):
     def _cells(self, table_id: str, cells: dict) -> list:
         return [cells.get(c.key, "") for c, _w in self._layouts[table_id]]
 
+    def _whole(self) -> str:
+        """What a topic is compared with: the centre, or the calls the filters leave."""
+        return "全中心" if self._filters == Filters() else "筛选范围内"
+
     def _paint_all(self) -> None:
         self._paint_dashboard()
         self._paint_hot()
@@ -1121,7 +1125,7 @@ class AnalyticsScreen(Screen):
         summary.append(str(hot.recent_calls), style="bold")
         summary.append(f" 件，此前28天折合每7天 {hot.baseline_calls:g} 件")
         if hot.centre_direct_rate is not None:
-            summary.append(f"；全中心直接答复率 {percent(hot.centre_direct_rate)}")
+            summary.append(f"；{self._whole()}直接答复率 {percent(hot.centre_direct_rate)}")
         summary.append("\n上升词：", style="bold")
         if hot.words:
             for i, w in enumerate(hot.words):
@@ -1158,7 +1162,8 @@ class AnalyticsScreen(Screen):
         if hot is None or not hot.topics or row is None or not 0 <= row < len(hot.topics):
             rule = "上升：近7天不少于5件，比此前28天的水平高出2个标准差且增幅不低于30%"
             if not self.liaison:
-                rule += f"；{FLAG}：来电量居前10位且直接答复率低于全中心（第十四条第二款）"
+                rule += (f"；{FLAG}：来电量居前10位且直接答复率低于{self._whole()}"
+                         "（第十四条第二款）")
             detail.update(script_text(Text(rule, style="dim")))
             return
         t = hot.topics[row]
@@ -1452,6 +1457,8 @@ class DrillScreen(Screen):
         self.query_one("#drill-title", Static).update(title)
         shown = len(drill.rows)
         count = f"共 {drill.total:,} 件"
+        if drill.people is not None:  # 重复来电人 counts people: the list is their calls
+            count = f"{drill.people:,} 人，来电共 {drill.total:,} 件"
         if drill.total > shown:
             count += f"（显示前 {shown} 件）" if shown < DRILL_LIMIT else f"（显示前 {DRILL_LIMIT} 件）"
         count += "；Enter 打开工单，Esc 返回" if any(r.number for r in drill.rows) else "；Esc 返回"
