@@ -1084,8 +1084,8 @@ def mask_confidential(content: str, confidential: bool) -> str:
 # ---------------------------------------------------------------------------- trends
 @dataclass(frozen=True)
 class Trend:
-    grain: str  # "day" | "hour"
-    labels: tuple[str, ...]  # 11-26 … / 0 … 23
+    grain: str  # "day" | "week" | "month" (a long period's days, folded) | "hour"
+    labels: tuple[str, ...]  # 11-26 … / the first day of each week / 2025-11 … / 0 … 23
     calls: tuple[int, ...]
     orders: tuple[int, ...]
     direct_rate: tuple[float | None, ...]  # the day's (or hour's) direct-answer rate
@@ -1098,9 +1098,11 @@ class _Trends:
             return func.to_char(column, "HH24") if pg else func.substr(column, 12, 2)
         return func.to_char(column, "YYYY-MM-DD") if pg else func.substr(column, 1, 10)
 
-    def trend(self, scope: Scope, grain: str = "day", viewer: OperatorInfo | None = None) -> Trend:
+    def trend(self, scope: Scope, grain: str = "day", viewer: OperatorInfo | None = None,
+              fold: bool = True) -> Trend:
         """Calls, orders and the direct-answer rate per day of the period, or per hour of the
-        day over the whole period. A unit's view has orders only."""
+        day over the whole period. A unit's view has orders only. ``fold``: a period longer
+        than DAILY_MOST days comes by week or by month (a chart of 1,000 days is a smear)."""
         if grain not in ("day", "hour"):
             raise ServiceError("趋势只能按日或按小时")
         scope = self.scope_for(viewer, scope)
@@ -1137,9 +1139,37 @@ class _Trends:
                     .where(WorkOrder.created_at >= scope.start, WorkOrder.created_at < scope.end,
                            *self._order_filter(scope)).group_by(bucket)).all():
                 orders[key] += n
+        if fold and grain == "day" and scope.period.days > DAILY_MOST:
+            return _folded(scope.period, keys, calls, taken, direct, orders)
         return Trend(grain, tuple(labels), tuple(calls[k] for k in keys),
                      tuple(orders[k] for k in keys),
                      tuple(rate(direct[k], taken[k]) for k in keys))
+
+
+DAILY_MOST = 92     # a longer period's trend is by week (7 days from its first) …
+WEEKLY_MOST = 731   # … and beyond two years by calendar month: a chart has room for ~100 points
+GRAIN_WORDS = {"day": "每日", "week": "每周", "month": "每月", "hour": "分时段"}
+
+
+def _folded(period: Period, keys: list[str], calls, taken, direct, orders) -> Trend:
+    """A long period's days summed into weeks or months (the rate over the sums)."""
+    weekly = period.days <= WEEKLY_MOST
+    groups: dict[str, list[str]] = {}
+    for i, key in enumerate(keys):
+        day = period.first + timedelta(days=i)
+        if weekly:
+            start = period.first + timedelta(days=i - i % 7)
+            label = f"{start:%y-%m-%d}" if period.first.year != period.last.year \
+                else f"{start:%m-%d}"
+        else:
+            label = f"{day:%Y-%m}"
+        groups.setdefault(label, []).append(key)
+    total = {name: [sum(c[k] for k in ks) for ks in groups.values()]
+             for name, c in (("calls", calls), ("taken", taken), ("direct", direct),
+                             ("orders", orders))}
+    return Trend("week" if weekly else "month", tuple(groups), tuple(total["calls"]),
+                 tuple(total["orders"]),
+                 tuple(rate(d, n) for d, n in zip(total["direct"], total["taken"], strict=True)))
 
 
 # ---------------------------------------------------------------------------- hot topics

@@ -113,7 +113,8 @@ def build_report(analytics: AnalyticsService, period: Period, unit_id: int | Non
     return ReportData(
         period=period, previous=previous, unit_id=unit_id, unit_name=unit_name,
         written_at=written_at, now=now, before=before,
-        daily=analytics.trend(scope, "day"), hourly=analytics.trend(scope, "hour"),
+        daily=analytics.trend(scope, "day", fold=False),  # a sheet holds every day
+        hourly=analytics.trend(scope, "hour"),
         hot=hot, metrics=dict(analytics.metrics), about=analytics.about,
         sentences=tuple(sentences))
 

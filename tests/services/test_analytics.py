@@ -366,6 +366,17 @@ def test_the_trends_add_up_to_the_period(month):
     assert list(hour.calls) == [by_hour[h] for h in range(24)]
     with pytest.raises(ServiceError):
         s.analytics.trend(scope, "minute")
+    # a long period by week (7 days from its first), beyond two years by month: same sums
+    for days, grain, points in ((200, "week", 29), (800, "month", 27)):
+        long = Scope(Period(scope.period.last - timedelta(days=days - 1), scope.period.last,
+                            "长"))
+        folded = s.analytics.trend(long, "day")
+        daily = s.analytics.trend(long, "day", fold=False)
+        assert (folded.grain, len(folded.labels), len(daily.labels)) == (grain, points, days)
+        assert sum(folded.calls) == sum(daily.calls) == board.figures["calls_total"].value
+        assert sum(folded.orders) == sum(daily.orders)
+        assert folded.calls[-1] == sum(daily.calls[(days // 7) * 7:]) if grain == "week" \
+            else folded.labels[-1] == f"{scope.period.last:%Y-%m}"
 
 
 def test_hot_topics_find_the_last_week_s_heating_rise(month):

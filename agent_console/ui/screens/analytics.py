@@ -43,6 +43,7 @@ from textual_plotext import PlotextPlot
 from agent_console.domain.enums import Channel, Outcome, Role
 from agent_console.services.analytics import (
     DRILL_LIMIT,
+    GRAIN_WORDS,
     MAX_DAYS,
     Dashboard,
     Drill,
@@ -1202,7 +1203,7 @@ class AnalyticsScreen(Screen):
 
         span = "" if self._kind != "today" else \
             f"（近{TODAY_TREND_DAYS}天：{day_period.first:%m-%d} 至 {day_period.last:%m-%d}）"
-        day_title = legend(f"每日{span}", day)
+        day_title = legend(f"{GRAIN_WORDS.get(day.grain, '每日')}{span}", day)
         hour_title = legend("各小时合计", hour)
         if self.has_class("short"):
             other = "按小时" if self._chart == "day" else "按日"
@@ -1215,7 +1216,7 @@ class AnalyticsScreen(Screen):
             hour_title.append(f"  最忙 {busiest} 时（{peak} 件）", style="dim")
         self.query_one("#an-trend-hour-title", Static).update(hour_title)
         labels = list(day.labels)
-        if day_period.first.year != day_period.last.year:  # 01-01 of which year: say it
+        if day.grain == "day" and day_period.first.year != day_period.last.year:  # which 01-01
             labels = [f"{day_period.first + timedelta(days=i):%Y-%m-%d}"
                       for i in range(len(labels))]
         self._draw("#an-trend-day", day, labels)
