@@ -42,9 +42,11 @@ from textual_plotext import PlotextPlot
 
 from agent_console.domain.enums import Channel, Outcome, Role
 from agent_console.services.analytics import (
+    DAILY_MOST,
     DRILL_LIMIT,
     GRAIN_WORDS,
     MAX_DAYS,
+    WEEKLY_MOST,
     Dashboard,
     Drill,
     HotTopics,
@@ -941,7 +943,9 @@ class AnalyticsScreen(Screen):
             self._status("近7天对比此前28天；↑↓ 选择分类，下方显示其特征词、集中区域和诉求示例")
         elif tab == "tab-trend":
             what = "新建工单" if self.liaison else "来电和新建工单"
-            self._status(f"按日与按小时的{what}；时间段按 t w m c 切换")
+            days = self._period.days
+            grain = "按日" if days <= DAILY_MOST else "按周" if days <= WEEKLY_MOST else "按月"
+            self._status(f"{grain}与按小时的{what}；时间段按 t w m c 切换")
         else:
             self._status("每个指标的名称、算法、数据来源和依据条款（data/metrics.json）")
 
