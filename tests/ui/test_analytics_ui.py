@@ -7,6 +7,7 @@ leaves the screen and what it showed."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -438,4 +439,12 @@ async def test_f1_lists_every_key_and_a_filtered_hot_tab_compares_with_the_filte
         await settle(pilot)
         summary = text_of(screen, "#an-hot-summary")
         assert "筛选范围内直接答复率" in summary and "全中心" not in summary
+        # a long period's trend is by week, and the tab's line says so
+        analytics = history.analytics
+        last = analytics.period("this_month").last
+        screen._period = analytics.period("custom", last - timedelta(days=199), last)
+        await pilot.press("5")
+        await settle(pilot)
+        assert text_of(screen, "#an-status").startswith("按周与按小时")
+        assert text_of(screen, "#an-trend-day-title").startswith("每周")
         assert app._exception is None
