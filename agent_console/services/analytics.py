@@ -243,6 +243,12 @@ def rate(num: int, den: int) -> float | None:
 
 
 # ---------------------------------------------------------------------------- the cubes
+_COUNTERS = ("calls", "orders", "events")
+_SCALARS = ("expert_answered", "expert_orders", "talk_seconds", "talk_calls", "repeats",
+            "immediate", "open_now", "overdue_now", "supervised_now", "signed_on_time",
+            "unsigned_late", "completed_on_time", "resolved", "satisfied")
+
+
 @dataclass
 class Tally:
     """The counts of one slice (the whole scope, a unit, a region, a category group)."""
@@ -267,13 +273,19 @@ class Tally:
     satisfied: int = 0
 
     def add(self, other: Tally) -> None:
-        for name in ("calls", "orders", "events"):
-            getattr(self, name).update(getattr(other, name))
-        for name in ("expert_answered", "expert_orders", "talk_seconds", "talk_calls", "repeats",
-                     "immediate", "open_now", "overdue_now", "supervised_now", "signed_on_time",
-                     "unsigned_late", "completed_on_time", "resolved", "satisfied"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.talk_max = max(self.talk_max, other.talk_max)
+        # a month's dashboard adds some 20,000 cells several times over: straight on the
+        # instances' dicts (Counter.update checks each argument against abc.Mapping)
+        mine, theirs = self.__dict__, other.__dict__
+        for name in _COUNTERS:
+            more = theirs[name]
+            if more:
+                into = mine[name]
+                for k, v in more.items():
+                    into[k] += v
+        for name in _SCALARS:
+            mine[name] += theirs[name]
+        if other.talk_max > self.talk_max:
+            self.talk_max = other.talk_max
 
     # the figures of data/metrics.json that a tally holds
     @property
@@ -653,6 +665,7 @@ class _Figures:
                    for k, v in values.items()}
         units = self._units(cube, self._scoped_stale(scope, stale))
         cats = self._catalog.categories()
+        tops = self._tops(cats)
         by_outcome = tuple((o.value, o.label, total.calls[o.value]) for o in Outcome
                            if scope.unit_id is None)
         order_statuses = [st.value for st in OrderStatus]
@@ -665,7 +678,7 @@ class _Figures:
                              if scope.unit_id is None else ()),
             by_region=tuple(self._rows(cube, lambda k: k[1], lambda key: key or "未填写",
                                        order=[r.name for r in self._catalog.regions()])),
-            by_category=tuple(self._rows(cube, lambda k: self._top(cats, k[2]),
+            by_category=tuple(self._rows(cube, lambda k: tops.get(k[2]),
                                          lambda key: cats[key].name if key in cats else "未分类")),
             by_outcome=by_outcome,
             not_accepted=extra["not_accepted"],
@@ -678,16 +691,10 @@ class _Figures:
             read_seconds=_time.perf_counter() - started)
 
     @staticmethod
-    def _top(cats, category_id):
-        """A category's first-level group (the dashboard's category table)."""
-        info = cats.get(category_id)
-        if info is None:
-            return None
-        root = info.path.split("/")[0]
-        for c in cats.values():
-            if c.level == 1 and c.path == root:
-                return c.id
-        return category_id
+    def _tops(cats) -> dict:
+        """Each category's first-level group (the dashboard's category table), once."""
+        roots = {c.path: c.id for c in cats.values() if c.level == 1}
+        return {cid: roots.get(c.path.split("/")[0], cid) for cid, c in cats.items()}
 
     def _rows(self, cube, key_of, name_of, order: list | None = None) -> list[Row]:
         tallies: dict[object, Tally] = defaultdict(Tally)
