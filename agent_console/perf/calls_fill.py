@@ -57,7 +57,7 @@ from agent_console.services.dto import OperatorInfo
 from agent_console.services.intake import CALL_END_TEXT
 from agent_console.services.simulation import EMERGENCIES, OPENERS
 from agent_console.store.engine import make_session_factory
-from agent_console.store.models import Base, Caller, IntakeRecord, Operator
+from agent_console.store.models import Caller, IntakeRecord, Operator
 
 O = Outcome
 CALL_BATCH = 50_000  # calls per transaction
@@ -169,33 +169,12 @@ def _write(writer: _PgWriter | _SqliteWriter, batch: _Batch) -> int:
             else:
                 writer.conn.executemany(sql, pairs)
         if isinstance(writer, _PgWriter):
-            _verify(writer, batch.ids)
+            writer.verify(batch.ids, TABLES)
     except BaseException:
         writer.rollback()
         raise
     writer.commit()
     return batch.calls
-
-
-def _verify(writer: _PgWriter, ids: dict[str, list[int]]) -> None:
-    """With the triggers off (a superuser's batch), every foreign key of the batch's rows is
-    checked set against set, by the range of the ids it took; else the batch rolls back."""
-    if not writer.set_wise:
-        return
-    for table in TABLES:
-        scope = ids.get(table.name)
-        if not scope:
-            continue
-        for fk in Base.metadata.tables[table.name].foreign_keys:
-            column, target = fk.parent.name, fk.column
-            bad = writer.conn.execute(
-                f"SELECT count(*) FROM {table.name} x WHERE x.id BETWEEN %s AND %s "
-                f"AND x.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-                f"{target.table.name} r WHERE r.{target.name} = x.{column})",
-                (min(scope), max(scope))).fetchone()[0]
-            if bad:
-                raise RuntimeError(f"填充数据违反外键约束：{table.name}.{column} 有 {bad} 行"
-                                   f"指向不存在的 {target.table.name}")
 
 
 # ---------------------------------------------------------------------------- the calls
