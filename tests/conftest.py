@@ -163,3 +163,13 @@ def other_console(settings, clock):
     svc = open_services(settings, clock, prepare=False)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def bench_url(db_url, tmp_path):
+    """A new, empty database on the backend of ``db_url`` (that one holds demo accounts)."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+        return
+    with pg_database("bench") as url:
+        yield url

@@ -28,19 +28,8 @@ from agent_console.store.models import (
     IntakeRecord,
     WorkOrder,
 )
-from tests.conftest import pg_database
 
 ORDERS, CALLS = 300, 900
-
-
-@pytest.fixture
-def bench_url(db_url, tmp_path):
-    """A new, empty database on the backend of ``db_url`` (that one holds demo accounts)."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'bench.sqlite3'}"
-        return
-    with pg_database("bench") as url:
-        yield url
 
 
 def quiet(_line: str) -> None:

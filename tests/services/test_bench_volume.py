@@ -42,21 +42,10 @@ from agent_console.store.models import (
     WorkOrder,
 )
 from agent_console.store.orders import state_of
-from tests.conftest import pg_database
 from tests.services.helpers import HEATING_PATH, category_id, draft
 
 ORDERS = 1500
 ALLOWED = {(t.action.value, t.source.value, t.target.value): t.roles for t in TRANSITIONS}
-
-
-@pytest.fixture
-def bench_url(db_url, tmp_path):
-    """A new, empty database on the backend of ``db_url`` (that one holds demo accounts)."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'bench.sqlite3'}"
-        return
-    with pg_database("bench") as url:
-        yield url
 
 
 def run(url: str, capsys, orders: int = ORDERS) -> tuple[int, str, str]:
