@@ -29,7 +29,6 @@ from textual.widgets import (
     Button,
     DataTable,
     Footer,
-    Input,
     Label,
     RadioButton,
     RadioSet,
@@ -71,6 +70,7 @@ from agent_console.ui.safe import add_row, options, plain, script_text
 from agent_console.ui.screens.dialogs import Dialog
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.widgets.text_entry import Input
 from agent_console.ui.work import run_db
 
 TABS = (("tab-overview", "总览"), ("tab-units", "承办单位"), ("tab-dist", "分布"),

@@ -14,7 +14,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Checkbox,
-    Input,
     Label,
     OptionList,
     Select,
@@ -28,6 +27,7 @@ from agent_console.services.dto import ArticleInfo, DispatchProposal, UnitInfo
 from agent_console.services.reference import ScriptItem
 from agent_console.ui.safe import options, plain, script_text
 from agent_console.ui.widgets.kb_pane import article_text
+from agent_console.ui.widgets.text_entry import Input
 
 
 class Dialog(ModalScreen):

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, DataTable, Footer, Label, Static
 
 from agent_console.domain.enums import Presence, Role, TransferOutcome, TransferStatus
 from agent_console.domain.text import check_text
@@ -25,10 +25,11 @@ from agent_console.services.expert import HEARTBEAT_SECONDS, CallView
 from agent_console.store.notify import TRANSFERS
 from agent_console.ui.live import LiveRefresh
 from agent_console.ui.safe import add_row
-from agent_console.ui.screens.dialogs import DispatchChoice, DispatchDialog, Dialog
+from agent_console.ui.screens.dialogs import Dialog, DispatchChoice, DispatchDialog
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.widgets.header import ConsoleHeader
 from agent_console.ui.widgets.kb_pane import KbPane
+from agent_console.ui.widgets.text_entry import Input, TextArea
 from agent_console.ui.work import run_db
 
 # Transfers arrive by notification (PostgreSQL) or the file's change counter (SQLite); the slow

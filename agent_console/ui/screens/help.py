@@ -40,6 +40,17 @@ TEXTUAL_ACTIONS = {"app.focus_next": "下一个输入项", "app.focus_previous":
                    "focus_next": "下一个输入项", "focus_previous": "上一个输入项"}
 
 
+def _ours(node, binding: Binding) -> bool:
+    """Whether a console class bound it (not Textual's own class under one of ours: the text
+    fields of ui/widgets/text_entry keep Textual's editing keys)."""
+    for cls in type(node).__mro__:
+        for own in cls.__dict__.get("BINDINGS", ()):
+            action = own.action if isinstance(own, Binding) else own[1]
+            if action == binding.action:
+                return cls.__module__.startswith("agent_console")
+    return type(node).__module__.startswith("agent_console")
+
+
 def binding_rows(screen, elsewhere: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(key as shown, description, id) for the screen's and app's active bindings. Keys that
     Textual's own widgets bring (cursor movement in a text field …) are left out: they are
@@ -51,7 +62,7 @@ def binding_rows(screen, elsewhere: dict[str, str] | None = None) -> list[tuple[
     seen = set()
     for key, active in screen.active_bindings.items():
         b = active.binding
-        if not type(active.node).__module__.startswith("agent_console"):
+        if not _ours(active.node, b):
             continue
         description = TEXTUAL_ACTIONS.get(b.action, b.description)
         if not description or description.isascii() or (b.id or b.action) in seen:

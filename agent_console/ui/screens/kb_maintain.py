@@ -19,13 +19,11 @@ from textual.widgets import (
     Button,
     DataTable,
     Footer,
-    Input,
     Label,
     Select,
     Static,
     TabbedContent,
     TabPane,
-    TextArea,
 )
 
 from agent_console.domain.enums import RevisionAction, RevisionStatus
@@ -47,6 +45,7 @@ from agent_console.ui.screens.kb_review import (
 )
 from agent_console.ui.screens.order_dialogs import FormDialog, fields_scroll
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.widgets.text_entry import Input, TextArea
 from agent_console.ui.work import run_db
 
 FILTER_DELAY = 0.3  # seconds after the last key before the list is read again

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Label, Static
 
 from agent_console.domain.enums import RevisionStatus
 from agent_console.domain.text import check_text
@@ -28,6 +28,7 @@ from agent_console.ui.screens.dialogs import Dialog
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.screens.order_dialogs import FormDialog
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.widgets.text_entry import Input
 from agent_console.ui.work import run_db
 
 OUTAGE = "数据库连接中断：未能提交，已输入的内容仍在，请稍后再试"

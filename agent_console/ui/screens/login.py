@@ -12,12 +12,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
-from agent_console.services.accounts import NoAccounts, first_admin_command, no_accounts_message
+from agent_console.services.accounts import (
+    NoAccounts,
+    first_admin_command,
+    no_accounts_message,
+)
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import ServiceError, ValidationFailed
+from agent_console.ui.widgets.text_entry import Input
 
 log = logging.getLogger(__name__)
 

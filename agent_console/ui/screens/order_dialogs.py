@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
-    Input,
     Label,
     RadioButton,
     RadioSet,
@@ -44,6 +43,7 @@ from agent_console.domain.workflow import (
 from agent_console.services.dto import CallerContact
 from agent_console.services.orders import OrderView
 from agent_console.ui.safe import options
+from agent_console.ui.widgets.text_entry import Input
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 NOTE_KINDS = {Action.CONTACT.value: Action.CONTACT, Action.PART.value: Action.PART,

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from agent_console.domain.enums import OrderStatus, Role
 from agent_console.domain.workflow import supervises
@@ -24,6 +24,7 @@ from agent_console.ui.safe import add_row
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.timeleft import time_left
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.widgets.text_entry import Input
 from agent_console.ui.work import run_db
 
 S = OrderStatus

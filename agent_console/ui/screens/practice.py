@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_console.domain.training import QUESTIONS, Scenario, Step
@@ -26,6 +26,7 @@ from agent_console.ui.widgets.caller_panel import CallerPanel
 from agent_console.ui.widgets.header import ConsoleHeader, format_duration
 from agent_console.ui.widgets.kb_pane import KbPane
 from agent_console.ui.widgets.keybar import KeyBar
+from agent_console.ui.widgets.text_entry import Input
 from agent_console.ui.work import run_db
 
 TICK_SECONDS = 0.5

@@ -20,7 +20,6 @@ from textual.widgets import (
     Button,
     DataTable,
     Footer,
-    Input,
     Select,
     SelectionList,
     Static,
@@ -39,6 +38,7 @@ from agent_console.ui.safe import add_row, options, plain, script_text
 from agent_console.ui.screens.dialogs import ConfirmDialog, Dialog
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.widgets.header import ConsoleHeader
+from agent_console.ui.widgets.text_entry import Input
 from agent_console.ui.work import run_db
 
 # Presence changes and roster edits arrive as TRANSFERS changes; a console that went silent

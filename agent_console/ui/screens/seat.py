@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
+from textual.widgets import Checkbox, OptionList, Select, Static
 
 from agent_console.domain.enums import RequestType, Urgency
 from agent_console.domain.intake import IntakeDraft, script_for_repeat
@@ -32,6 +32,7 @@ from agent_console.services.health import is_outage
 from agent_console.services.intake import SavedDraft
 from agent_console.services.online import Submission
 from agent_console.services.seat_outbox import DELIVERED, PENDING, SeatCommand, Sent
+from agent_console.ui.live import LiveRefresh
 from agent_console.ui.screens.dialogs import (
     AnswerChoice,
     AnswerDialog,
@@ -45,12 +46,12 @@ from agent_console.ui.screens.dialogs import (
 )
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.screens.seat_transfer import ExpertHandoff
-from agent_console.ui.live import LiveRefresh
 from agent_console.ui.widgets.call_form import CallForm
 from agent_console.ui.widgets.caller_panel import CallerPanel
 from agent_console.ui.widgets.header import ConsoleHeader
 from agent_console.ui.widgets.kb_pane import KbPane
 from agent_console.ui.widgets.keybar import KeyBar
+from agent_console.ui.widgets.text_entry import Input, TextArea
 from agent_console.ui.work import run_db
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from textual.screen import Screen
 from textual.widgets import (
     DataTable,
     Footer,
-    Input,
     SelectionList,
     Sparkline,
     Static,
@@ -33,6 +32,7 @@ from agent_console.ui.safe import add_row, script_text
 from agent_console.ui.screens.dialogs import Dialog
 from agent_console.ui.screens.help import HelpScreen, binding_rows
 from agent_console.ui.widgets.header import ConsoleHeader, format_duration
+from agent_console.ui.widgets.text_entry import Input
 from agent_console.ui.work import run_db
 
 

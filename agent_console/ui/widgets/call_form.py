@@ -5,13 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Label, Select, Static
 
 from agent_console.domain.enums import Channel, RequestType, Urgency
 from agent_console.domain.intake import IntakeDraft
 from agent_console.services.dto import CategoryInfo, RegionInfo
 from agent_console.ui.safe import options
 from agent_console.ui.widgets.content_area import ContentArea
+from agent_console.ui.widgets.text_entry import Input, TextArea
 
 FIELD_IDS = {
     "caller_number": "f-number",

@@ -13,16 +13,8 @@ character.
 from __future__ import annotations
 
 from textual import events
-from textual.binding import Binding
-from textual.widgets import TextArea
 
-# The field's own editing keys (Backspace, Delete, arrows, Home, Ctrl+W …) as TextArea binds
-# them. Run as bindings, they came after the characters typed behind them: held Backspace,
-# then typing at once, deleted the new characters (abc, Backspace×5, XYZ gave "X").
-# (Function keys are the seat's outcomes, never the field's.)
-EDIT_KEYS = {key.strip(): b.action for b in TextArea.BINDINGS if isinstance(b, Binding)
-             for key in b.key.split(",")
-             if not (key.strip().startswith("f") and key.strip()[1:].isdigit())}
+from agent_console.ui.widgets.text_entry import TextArea
 
 
 class ContentArea(TextArea):
@@ -31,17 +23,10 @@ class ContentArea(TextArea):
         self._waiting: list[str] = []
 
     async def _on_key(self, event: events.Key) -> None:
-        action = EDIT_KEYS.get(event.key)
-        if action is not None and not self.read_only and not event.is_printable:
-            # in the order typed: the characters before it, then the key itself, now
-            event.stop()
-            event.prevent_default()
-            self.apply_waiting()
-            await self.run_action(action)
-            return
         if self.read_only or not event.is_printable or event.character is None:
+            # the characters before it first; then the field's own binding for it, inline
+            # (text_entry), or Textual's handler (Enter, Tab), in the order typed
             self.apply_waiting()
-            await super()._on_key(event)
             return
         event.stop()
         event.prevent_default()

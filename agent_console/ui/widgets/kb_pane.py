@@ -10,11 +10,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_console.services.dto import ArticleInfo
 from agent_console.ui.safe import script_text
+from agent_console.ui.widgets.text_entry import Input
 
 if TYPE_CHECKING:
     from agent_console.search.index import SearchHit
