@@ -223,6 +223,7 @@ class Event:
     to_status: S
     reason: str
     by_system: bool = False  # raised by the rules, not by the actor (signed by the system)
+    level: int | None = None  # a supervise event: the supervision level it raised the order to
 
 
 @dataclass(frozen=True)
@@ -522,7 +523,9 @@ def decide(state: OrderState | None, command: Command, actor: ActorLike,
         return out
     new_state, detail, *extra = out
     new_state = replace(new_state, status=t.target)
-    events = [Event(command.action, S(state.status), t.target, detail)]
+    events = [Event(command.action, S(state.status), t.target, detail,
+                    level=new_state.supervision_level if command.action is Action.SUPERVISE
+                    else None)]
     note = extra[0] if extra else None
     return _after(Decision(new_state, tuple(events), note), command, facts)
 
@@ -549,7 +552,8 @@ def _after(decision: Decision, command: Command, facts: Facts) -> Decision | Ref
 def _chain(decision: Decision, action: Action, state: OrderState, reason: str,
            by_system: bool = False) -> Decision:
     before = decision.state.status
-    event = Event(action, S(before), S(state.status), reason, by_system)
+    event = Event(action, S(before), S(state.status), reason, by_system,
+                  state.supervision_level if action is Action.SUPERVISE else None)
     return replace(decision, state=state, events=decision.events + (event,))
 
 

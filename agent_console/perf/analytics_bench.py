@@ -31,6 +31,8 @@ from agent_console.perf.common import (
 )
 from agent_console.services.container import Services
 
+# issue 14: the dashboard's first view (今日, what the screen opens on) and the monthly report;
+# the other periods are timed and printed beside them, without a target
 TARGETS_MS = {"dashboard": 1000.0, "report": 30_000.0}
 CALLS_PER_ORDER = 3  # --calls by default: three calls for every order
 CUSTOM_DAYS = 90
@@ -94,11 +96,10 @@ def items(services: Services, runs: int, report_runs: int, folder: Path) -> list
               runs, dash),
         _Item("dashboard:this_week", "看板·本周", lambda: a.dashboard(Scope(a.period("this_week"))),
               runs),
-        _Item("dashboard:this_month", "看板·本月", lambda: a.dashboard(Scope(this_month)), runs,
-              dash),
+        _Item("dashboard:this_month", "看板·本月", lambda: a.dashboard(Scope(this_month)), runs),
         # a whole month: what "this month" reads on the month's last day
         _Item("dashboard:last_month", f"看板·上月（{last_month.label}，整月）",
-              lambda: a.dashboard(Scope(last_month)), runs, dash),
+              lambda: a.dashboard(Scope(last_month)), runs),
         _Item("dashboard:custom_90", f"看板·自定义近{CUSTOM_DAYS}天",
               lambda: a.dashboard(Scope(custom)), runs),
         _Item("trend:day", "趋势·按日（上月）", lambda: a.trend(Scope(last_month), "day"), runs),

@@ -227,7 +227,7 @@ TABLES = (
                                          "order_level:int4")),
     _Table("order_events", _columns(
         "order_id:int4 at:timestamp actor_id:int4 action:varchar from_status:varchar "
-        "to_status:varchar reason:text unit_id:int4 deadline:timestamp")),
+        "to_status:varchar reason:text unit_id:int4 deadline:timestamp level:int4")),
     _Table("order_notes", _columns(
         "order_id:int4 at:timestamp actor_id:int4 unit_id:int4 kind:varchar result:varchar "
         "content:text units_consulted:json")),
@@ -791,15 +791,15 @@ class _Filler:
         for at, actor, action, to, text, note in kept:
             to = VALUES[to]
             events.append((order_id, at, actor, VALUES[action], before, to, text, lead,
-                           in_force.get(action)))
+                           in_force.get(action), None))
             before = to
             if note is not None:
                 kind, result, body, unit = note
                 notes.append((order_id, at, actor, unit, kind, result, body, []))
         held = VALUES[status]
-        for at, text, _level in raises:
+        for at, text, level in raises:
             events.append((order_id, at, supervisor, VALUES[Action.SUPERVISE], held, held, text,
-                           lead, None))
+                           lead, None, level))
         changes = sum(1 for s in kept[1:] if s[2] not in NOTES) + len(raises)
         rows["intake_records"].append((
             intake_id, caller_id, seat, Channel.PHONE.value, request_type, urgency, content,

@@ -11,9 +11,12 @@ region and category are sums over those cubes, so a table never disagrees with t
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
@@ -28,7 +31,7 @@ from agent_console.domain.enums import (
     Role,
     TransferOutcome,
 )
-from agent_console.domain.workflow import Action
+from agent_console.domain.workflow import MAX_SUPERVISION_LEVEL, Action
 from agent_console.services.catalog import CatalogService
 from agent_console.services.dto import OperatorInfo
 from agent_console.services.errors import PermissionDenied, ServiceError
@@ -55,7 +58,7 @@ EVENT_ACTIONS = tuple(a.value for a in (
     Action.SIGN, Action.COMPLETE, Action.CALLBACK, Action.REOPEN, Action.REQUEST_RETURN,
     Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.REQUEST_EXTENSION,
     Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION, Action.REQUEST_TERMINATION,
-    Action.APPROVE_TERMINATION, Action.REJECT_TERMINATION))
+    Action.APPROVE_TERMINATION, Action.REJECT_TERMINATION, Action.SUPERVISE))
 # The words workflow.decide writes into a completion and a callback (domain/workflow.py)
 RESOLVED_PREFIX = "办理结果：已解决"
 SATISFIED_PREFIXES = ("满意度：满意", "满意度：基本满意")
@@ -363,6 +366,18 @@ class Tally:
         return out
 
 
+def _merged(parts: list[dict[tuple, Tally]]) -> dict[tuple, Tally]:
+    """The cubes of the reads as one (a cell two reads filled, added up)."""
+    cube: dict[tuple, Tally] = defaultdict(Tally)
+    for part in parts:
+        for key, t in part.items():
+            if key in cube:
+                cube[key].add(t)
+            else:
+                cube[key] = t
+    return cube
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of a breakdown table."""
@@ -486,16 +501,41 @@ class _Figures:
     def cubes(self, scope: Scope, with_calls: bool = True) -> dict[tuple, Tally]:
         """(lead unit or None, region, category id, channel or None) → Tally. Calls carry no
         unit (None); orders and events carry no channel unless the scope asks for one."""
+        return _merged(self._in_parallel(*self._cube_reads(scope, with_calls)))
+
+    def _cube_reads(self, scope: Scope, with_calls: bool) -> list:
+        """The cube's reads, in three parts of about equal time at a month's size (calls;
+        handling events; orders made and open now), each filling a cube of its own."""
         now = self._clock.now()
-        cube: dict[tuple, Tally] = defaultdict(Tally)
-        with self._factory() as s:
-            if with_calls:
-                self._read_calls(s, scope, cube)
-            self._read_orders(s, scope, now, cube)
-            self._read_open(s, scope, now, cube)
-            self._read_events(s, scope, now, cube)
-            self._read_supervision(s, scope, cube)
-        return cube
+
+        def part(*reads):
+            def read(s: Session) -> dict[tuple, Tally]:
+                cube: dict[tuple, Tally] = defaultdict(Tally)
+                for one in reads:
+                    one(s, cube)
+                return cube
+            return read
+
+        out = [part(lambda s, c: self._read_events(s, scope, now, c)),
+               part(lambda s, c: self._read_orders(s, scope, now, c),
+                    lambda s, c: self._read_open(s, scope, now, c))]
+        if with_calls:
+            out.insert(0, part(lambda s, c: self._read_calls(s, scope, c)))
+        return out
+
+    def _in_parallel(self, *reads) -> list:
+        """Each read in its own session, all at once: both databases run each on its own
+        connection (SQLite and psycopg let go of the GIL while a statement runs), so a month's
+        dashboard takes about its longest read, not their sum. Each statement read its own
+        snapshot before too (SQLite's autocommit reads, PostgreSQL's READ COMMITTED)."""
+        def run(read):
+            with self._factory() as s:
+                return read(s)
+
+        if len(reads) == 1:
+            return [run(reads[0])]
+        with ThreadPoolExecutor(max_workers=len(reads), thread_name_prefix="analytics") as pool:
+            return list(pool.map(run, reads))
 
     def _read_calls(self, s: Session, scope: Scope, cube) -> None:
         secs = self._seconds(s)
@@ -595,48 +635,25 @@ class _Figures:
             else_=0)
         rows = s.execute(
             select(EVENT_UNIT, WorkOrder.region, WorkOrder.category_id,
-                   OrderEvent.action, func.count(), func.sum(on_time), func.sum(good))
+                   OrderEvent.action, OrderEvent.level, func.count(), func.sum(on_time),
+                   func.sum(good))
             .join(WorkOrder, WorkOrder.id == OrderEvent.order_id)
             .where(OrderEvent.action.in_(EVENT_ACTIONS), OrderEvent.at >= scope.start,
                    OrderEvent.at < scope.end, *self._order_filter(scope, unit=EVENT_UNIT))
             .group_by(EVENT_UNIT, WorkOrder.region, WorkOrder.category_id,
-                      OrderEvent.action)).all()
-        for unit, region, cat, action, n, timely, fine in rows:
+                      OrderEvent.action, OrderEvent.level)).all()
+        for unit, region, cat, action, level, n, timely, fine in rows:
             t = cube[(unit, region, cat, scope.channel)]
             t.events[action] += n
-            if action == Action.SIGN.value:
+            if action == Action.SUPERVISE.value:  # by the level it raised the order to
+                t.events[f"supervise_{min(int(level or 1), MAX_SUPERVISION_LEVEL)}"] += n
+            elif action == Action.SIGN.value:
                 t.signed_on_time += int(timely or 0)
             elif action == Action.COMPLETE.value:
                 t.completed_on_time += int(timely or 0)
                 t.resolved += int(fine or 0)
             elif action == Action.CALLBACK.value:
                 t.satisfied += int(fine or 0)
-
-    def _supervise_levels(self, scope: Scope):
-        """Each supervise event of the period with the level it raised its order to: its
-        place among the order's supervise events (each raises by one level)."""
-        touched = select(OrderEvent.order_id).where(
-            OrderEvent.action == Action.SUPERVISE.value, OrderEvent.at >= scope.start,
-            OrderEvent.at < scope.end)
-        ranked = select(
-            OrderEvent.id, OrderEvent.order_id, OrderEvent.at, OrderEvent.unit_id,
-            func.row_number().over(partition_by=OrderEvent.order_id,
-                                   order_by=(OrderEvent.at, OrderEvent.id)).label("level")) \
-            .where(OrderEvent.action == Action.SUPERVISE.value,
-                   OrderEvent.order_id.in_(touched)).subquery()
-        return ranked
-
-    def _read_supervision(self, s: Session, scope: Scope, cube) -> None:
-        ranked = self._supervise_levels(scope)
-        unit = func.coalesce(ranked.c.unit_id, WorkOrder.lead_unit_id)
-        rows = s.execute(
-            select(unit, WorkOrder.region, WorkOrder.category_id, ranked.c.level, func.count())
-            .join(WorkOrder, WorkOrder.id == ranked.c.order_id)
-            .where(ranked.c.at >= scope.start, ranked.c.at < scope.end,
-                   *self._order_filter(scope, unit=unit))
-            .group_by(unit, WorkOrder.region, WorkOrder.category_id, ranked.c.level)).all()
-        for unit, region, cat, level, n in rows:
-            cube[(unit, region, cat, scope.channel)].events[f"supervise_{min(int(level), 3)}"] += n
 
     # ------------------------------------------------------------------ the dashboard
     def dashboard(self, scope: Scope, viewer: OperatorInfo | None = None) -> Dashboard:
@@ -646,14 +663,14 @@ class _Figures:
         scope = self.scope_for(viewer, scope)
         unit_view = scope.unit_id is not None and (viewer is not None
                                                    and viewer.role is Role.UNIT_LIAISON)
-        cube = self.cubes(scope, with_calls=scope.unit_id is None)
+        *parts, extra, stale = self._in_parallel(
+            *self._cube_reads(scope, with_calls=scope.unit_id is None),
+            lambda s: self._extras(s, scope), self._stale)
+        cube = _merged(parts)
         total = Tally()
         for t in cube.values():
             total.add(t)
         values = total.values()
-        with self._factory() as s:
-            extra = self._extras(s, scope)
-            stale = self._stale(s)
         values["repeat_callers"] = (extra["repeat_callers"], None, None)
         values["warnings"] = (extra["warnings"], None, None)
         values["kb_notices"] = (extra["kb_notices"], None, None)
@@ -1039,15 +1056,14 @@ class _Drills:
             at = WorkOrder.due_at
             mark = case((WorkOrder.due_at < now, "已超期"), else_="未超期")
         else:  # supervised_N: the orders raised to level N in the period
-            ranked = self._supervise_levels(scope)
             level = int(key.rsplit("_", 1)[1])
-            raised = select(ranked.c.order_id).where(
-                ranked.c.at >= scope.start, ranked.c.at < scope.end,
-                ranked.c.level == level if level < 3 else ranked.c.level >= 3)
+            raised = select(OrderEvent.order_id).where(
+                OrderEvent.action == Action.SUPERVISE.value, OrderEvent.at >= scope.start,
+                OrderEvent.at < scope.end, func.coalesce(OrderEvent.level, 1) == level)
             if scope.unit_id is not None:  # the unit it was raised against, as counted
                 then = aliased(WorkOrder)
-                raised = raised.join(then, then.id == ranked.c.order_id).where(
-                    func.coalesce(ranked.c.unit_id, then.lead_unit_id) == scope.unit_id)
+                raised = raised.join(then, then.id == OrderEvent.order_id).where(
+                    func.coalesce(OrderEvent.unit_id, then.lead_unit_id) == scope.unit_id)
                 filters = self._order_filter(replace(scope, unit_id=None))
             where = [WorkOrder.id.in_(raised), *filters]
             mark = literal("当前督办级别 ").concat(cast(WorkOrder.supervision_level, String))
@@ -1226,16 +1242,34 @@ class HotTopics:
     words: tuple[RisingWord, ...]
 
 
+# Words that say nothing of what a request is about, by their part of speech in jieba's
+# dictionary: numerals and measure words (一下, 多少), pronouns (为啥, 哪个), time (今年, 昨天),
+# direction and place-relative words (上面, 楼下, 家里), adverbs, conjunctions, prepositions,
+# particles and interjections. Seen on 35 simulated days: 今年, 上面, 下面 among a heating
+# topic's words before.
+VOID_POS = frozenset({"m", "mq", "mg", "q", "r", "rr", "rz", "rg", "t", "tg", "f", "s", "d", "dg",
+                      "df", "c", "p", "u", "ud", "ug", "uj", "ul", "uv", "uz", "y", "e", "o"})
+QUESTION_WORD = re.compile(r"^[哪啥咋怎谁]|^(.)不\1$")  # 哪交, 啥时候, 收不收: how it is asked
+
+
+@lru_cache(maxsize=65536)
+def _says_something(word: str) -> bool:
+    import rjieba
+
+    if word in STOPWORDS or QUESTION_WORD.search(word):
+        return False
+    tags = rjieba.tag(word)
+    return not (len(tags) == 1 and tags[0][1] in VOID_POS)
+
+
 def _words_of(text: str) -> set[str]:
     from agent_console.search.analysis import words as cut
 
     out: set[str] = set()
     for run in CJK_RUN.findall(text or ""):
-        out.update(w for w in cut(run) if w not in STOPWORDS)
+        out.update(w for w in cut(run) if _says_something(w))
     return out
 
-
-import re
 
 CJK_RUN = re.compile(r"[\u4e00-\u9fff\U00020000-\U0002ffff]{2,}")
 

@@ -298,6 +298,9 @@ class OrderEvent(Base):
     # signature or a completion the deadline it met or missed. NULL on events written before.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     deadline: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # A supervise event: the supervision level it raised its order to (migration 0017; the
+    # scan may raise 0 → 3 at once). NULL on every other event.
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class KbNotice(Base):

@@ -92,7 +92,7 @@ def _write(s: Session, order_id: int, decision: Decision, actor_id: int,
         s.add(OrderEvent(order_id=order_id, at=at, actor_id=signer, action=e.action.value,
                          from_status=e.from_status.value if e.from_status else None,
                          to_status=e.to_status.value, reason=e.reason, unit_id=unit,
-                         deadline=deadline))
+                         deadline=deadline, level=e.level))
     note = decision.note
     if note is not None:
         s.add(OrderNote(order_id=order_id, at=at, actor_id=actor_id, unit_id=actor_unit_id,

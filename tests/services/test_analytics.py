@@ -8,6 +8,7 @@ and counts in Python, by the definitions of data/metrics.json, without the servi
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -178,13 +179,17 @@ def second_count(services, p: Period, now: datetime, *, region=None, categories=
     raised = defaultdict(list)  # every raise of an order: the level each reached ...
     for e in rows(services, OrderEvent):
         if e["action"] == "supervise":
-            raised[e["order_id"]].append((e["at"], e["id"], e["unit_id"]))
+            raised[e["order_id"]].append((e["at"], e["id"], e["unit_id"], e["reason"]))
     levels = Counter()
     for order_id, marks in raised.items():
-        for level, (at, _id, lead) in enumerate(sorted(marks), 1):
+        level = 0
+        for at, _id, lead, reason in sorted(marks):
+            # the level its reason states (the scan's, the rules'), else one up (by hand)
+            stated = re.search(r"督办级别 \d→(\d)", reason)
+            level = int(stated.group(1)) if stated else min(level + 1, 3)
             # ... counted for the unit it was raised against
             if p.start <= at < p.end and order_ok(orders[order_id], lead):
-                levels[min(level, 3)] += 1
+                levels[level] += 1
     for level in (1, 2, 3):
         out[f"supervised_{level}"] = levels[level]
     out["kb_notices"] = sum(1 for n in rows(services, KbNotice) if inside(n["at"], p)
@@ -403,6 +408,21 @@ def test_hot_topics_find_the_last_week_s_heating_rise(month):
     public = {mask_personal(c["content"]) for c in rows(s, IntakeRecord) if not c["confidential"]}
     assert all(example in public for t in hot.topics for example in t.examples)
     assert any(t.examples for t in hot.topics)
+
+
+def test_a_topic_s_words_say_what_it_is_about(month):
+    """No numeral, pronoun, time or direction word, nor how the caller asked (哪交, 收不收):
+    seen among a heating topic's words on simulated days (今年, 上面, 下面, 哪交)."""
+    from agent_console.services.analytics import _words_of
+
+    words = _words_of("暖气费在哪交？今年楼上暖气不热，上面下面都一样，想办理报停，收不收，"
+                      "问一下换热站多少钱")
+    assert words == {"暖气费", "暖气", "不热", "报停", "换热站"}
+    assert _words_of("𠮷𠮷[bold]暖气😀") >= {"暖气"}
+    hot = month.services.analytics.hot_topics(Scope(whole(month)))
+    shown = {w for t in hot.topics for w in t.words} | {w.word for w in hot.words}
+    void = {"今年", "上面", "下面", "哪交", "一下", "什么", "怎么", "现在", "已经", "我们"}
+    assert shown and not shown & void
 
 
 def test_periods_and_their_previous():

@@ -96,3 +96,56 @@ def test_a_redispatched_order_s_events_stay_with_the_unit_that_wrote_them(servic
                                     Scope(scope.period, unit_id=heat.id)).total == 1
     assert services.analytics.drill("returns_requested",
                                     Scope(scope.period, unit_id=other.id)).total == 0
+
+
+def test_an_order_found_ten_days_late_counts_as_a_third_level_supervision(services, agent,
+                                                                          clock):
+    """The scan raises an order to the level its lateness calls for: first found ten days
+    late it goes 0 → 3 in one event, a 三级督办 (it was counted 一级, by its place among the
+    order's supervise events); a supervisor's supervision after it stays at 3."""
+    liaison = services.accounts.authenticate("5001", "demo")
+    supervisor = services.accounts.authenticate("3003", "demo")
+    number = new_order(services, agent)
+    act(services, liaison, number, Action.SIGN)
+    due = services.orders.show(number).due_at
+    clock.advance(seconds=(due - clock.now()).total_seconds() + 11 * 86400)
+    services.supervision.scan(supervisor)
+    raised = [e for e in events(services, number) if e["action"] == Action.SUPERVISE.value]
+    assert [(e["level"], e["reason"][-4:]) for e in raised] == [(3, " 0→3")]
+    assert all(e["level"] is None for e in events(services, number)
+               if e["action"] != Action.SUPERVISE.value)
+    got = figures(services, clock)
+    assert (got["supervised_1"], got["supervised_2"], got["supervised_3"]) == (0, 0, 1)
+    scope = Scope(Period(clock.now().date() - timedelta(days=40), clock.now().date(), "近 40 天"))
+    assert [r.number for r in services.analytics.drill("supervised_3", scope).rows] == [number]
+    assert services.analytics.drill("supervised_1", scope).total == 0
+
+
+def test_the_migration_fills_in_the_level_of_earlier_supervise_events(services, agent, clock):
+    """0017 on events written before it: the level the reason states, else one above the
+    order's previous supervise event (a supervisor raises by one)."""
+    from alembic import command
+
+    from agent_console.store.migrate import alembic_config, upgrade
+
+    liaison = services.accounts.authenticate("5001", "demo")
+    supervisor = services.accounts.authenticate("3003", "demo")
+    number = new_order(services, agent)
+    act(services, liaison, number, Action.SIGN)
+    due = services.orders.show(number).due_at
+    clock.advance(seconds=(due - clock.now()).total_seconds() + 3600)
+    services.supervision.scan(supervisor)                               # 0 → 1, stated
+    clock.advance(hours=1)
+    act(services, supervisor, number, Action.SUPERVISE, "群众多次来电催办")  # 1 → 2, by hand
+    clock.advance(days=10)
+    services.supervision.scan(supervisor)                               # 2 → 3, stated
+    written = [e["level"] for e in events(services, number) if e["action"] == "supervise"]
+    assert written == [1, 2, 3]
+    engine = services.engine
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+    upgrade(engine)
+    assert [e["level"] for e in events(services, number) if e["action"] == "supervise"] \
+        == written

@@ -121,9 +121,29 @@ def test_a_connection_dropped_while_idle_in_the_pool_is_replaced_before_use(serv
 
 
 def test_a_reading_session_refuses_to_write(services):
-    if services.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite reads in its ordinary sessions")
     reads = make_read_factory(services.engine)
     with reads() as s, pytest.raises(RuntimeError, match="does not write"):
         s.add(IntakeRecord())
         s.flush()
+
+
+def test_a_reading_session_does_not_hold_the_seats_saves_back(services, agent):
+    """On SQLite every session began with BEGIN IMMEDIATE, a read's too: while a supervisor's
+    statistics were read, a seat's save waited for the write lock (or failed after the busy
+    timeout). A read now keeps its snapshot and lets the write through."""
+    reads = make_read_factory(services.engine)
+    count = select(func.count()).select_from(IntakeRecord)
+    with reads() as s:
+        before = s.scalar(count)
+        other = create_engine(services.engine.url, poolclass=NullPool,
+                              connect_args={"timeout": 0.5} if s.bind.dialect.name == "sqlite"
+                              else {"options": "-c lock_timeout=500"})
+        try:
+            with other.begin() as conn:
+                conn.execute(IntakeRecord.__table__.delete().where(IntakeRecord.id < 0))
+                conn.execute(text("CREATE TABLE read_probe (x INTEGER)"))
+        finally:
+            other.dispose()
+        assert s.scalar(count) == before
+    services.intake.answer_online(agent, draft(), services.clock.now(), None,
+                                  "已解答：按规定办理", key="k-after-read")
