@@ -413,6 +413,9 @@ class Dashboard:
     repeat_callers: int
     kb_notices: int
     read_seconds: float = 0.0
+    # channel → orders made in the period from its calls (an order's channel is its call's;
+    # orders from expert seats and emergency hand-offs too, not only the 派发工单 outcome)
+    orders_by_channel: dict[str, int] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------- the service
@@ -441,6 +444,14 @@ class _Figures:
 
     def period(self, kind: str, first=None, last=None) -> Period:
         return period_for(kind, self._clock.now().date(), first, last)
+
+    def first_day(self) -> date | None:
+        """The day of the first call or order held: a period before it has no records."""
+        with self._factory() as s:
+            firsts = [s.scalar(select(func.min(IntakeRecord.started_at))),
+                      s.scalar(select(func.min(WorkOrder.created_at)))]
+        firsts = [f for f in firsts if f is not None]
+        return min(firsts).date() if firsts else None
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -704,7 +715,7 @@ class _Figures:
                                           for u in units if u.values["orders_overdue_now"][0]),
                                          key=lambda r: (-r[2], r[1]))),
             warnings=extra["warnings"], repeat_callers=extra["repeat_callers"],
-            kb_notices=extra["kb_notices"],
+            kb_notices=extra["kb_notices"], orders_by_channel=extra["orders_by_channel"],
             read_seconds=_time.perf_counter() - started)
 
     @staticmethod
@@ -758,7 +769,8 @@ class _Figures:
             .group_by(KbArticle.owner_unit_id)).all())
 
     def _extras(self, s: Session, scope: Scope) -> dict:
-        out: dict = {"repeat_callers": 0, "warnings": 0, "not_accepted": (), "kb_notices": 0}
+        out: dict = {"repeat_callers": 0, "warnings": 0, "not_accepted": (), "kb_notices": 0,
+                     "orders_by_channel": {}}
         notices = select(func.count()).select_from(KbNotice).where(
             KbNotice.at >= scope.start, KbNotice.at < scope.end)
         if scope.unit_id is not None:
@@ -766,6 +778,13 @@ class _Figures:
         out["kb_notices"] = int(s.scalar(notices) or 0)
         if scope.unit_id is not None:
             return out
+        out["orders_by_channel"] = dict(s.execute(
+            select(IntakeRecord.channel, func.count()).select_from(WorkOrder)
+            .join(IntakeRecord, IntakeRecord.id == WorkOrder.intake_id)
+            .where(WorkOrder.created_at >= scope.start, WorkOrder.created_at < scope.end,
+                   *self._order_filter(replace(scope, channel=None)),
+                   *([IntakeRecord.channel == scope.channel] if scope.channel else []))
+            .group_by(IntakeRecord.channel)).all())
         repeaters = self._repeaters(scope).subquery()
         out["repeat_callers"] = int(s.scalar(select(func.count()).select_from(repeaters)) or 0)
         out["warnings"] = int(s.scalar(
@@ -870,6 +889,7 @@ EVENT_DRILLS = {
     "terminations_requested": (Action.REQUEST_TERMINATION,),
     "terminations_approved": (Action.APPROVE_TERMINATION,),
 }
+LIVE_DRILLS = ("orders_open_now", "orders_overdue_now", "supervised_now")
 ORDER_DRILLS = ("orders_created", "orders_immediate", "orders_open_now", "orders_overdue_now",
                 "supervised_1", "supervised_2", "supervised_3", "supervised_now")
 
@@ -897,7 +917,10 @@ class _Drills:
         else:
             name = self.metrics[base].name if base in self.metrics else "督办中工单"
             arg_label = arg
-        title = f"{name}{'（' + arg_label + '）' if arg_label else ''} · {scope.period.label}"
+        # a live figure's list is of now, whatever the period; a filter is said in the title
+        when = "当前（不受时间段限制）" if base in LIVE_DRILLS else scope.period.label
+        title = " · ".join([f"{name}{'（' + arg_label + '）' if arg_label else ''}", when,
+                            *self._filter_words(scope)])
         limit = max(1, min(limit, DRILL_LIMIT))
         with self._factory() as s:
             if base in CALL_DRILLS:
@@ -913,6 +936,13 @@ class _Drills:
             else:
                 rows, total = self._drill_orders(s, base, arg, scope, limit)
         return Drill(key, title, tuple(rows), total)
+
+    def _filter_words(self, scope: Scope) -> list[str]:
+        cats = self._catalog.categories()
+        words = [scope.channel or "", scope.region or ""]
+        if scope.category_id is not None:
+            words.append(cats[scope.category_id].path if scope.category_id in cats else "")
+        return [w for w in words if w]
 
     # calls -----------------------------------------------------------------
     def _drill_calls(self, s: Session, key: str, scope: Scope, limit: int, arg: str = ""):
@@ -1066,6 +1096,12 @@ class _Drills:
                     func.coalesce(OrderEvent.unit_id, then.lead_unit_id) == scope.unit_id)
                 filters = self._order_filter(replace(scope, unit_id=None))
             where = [WorkOrder.id.in_(raised), *filters]
+            # the list's time is when it was raised to that level, not when it was made
+            at = select(func.max(OrderEvent.at)).where(
+                OrderEvent.order_id == WorkOrder.id, OrderEvent.action == Action.SUPERVISE.value,
+                OrderEvent.at >= scope.start, OrderEvent.at < scope.end,
+                func.coalesce(OrderEvent.level, 1) == level) \
+                .correlate(WorkOrder).scalar_subquery()
             mark = literal("当前督办级别 ").concat(cast(WorkOrder.supervision_level, String))
         total = int(s.scalar(select(func.count()).select_from(WorkOrder).where(*where)) or 0)
         order = (at.asc(), WorkOrder.id) if at is WorkOrder.due_at \
@@ -1205,7 +1241,7 @@ EXPERT_TOP = 10       # Art. 14(2): among the ten most called-about categories �
 TOPIC_LEVEL = 2       # a topic is a second-level category (供热/供暖质量): leaves split a rise
 WORD_SAMPLE = 4000    # calls read for the words of a window (the newest ones)
 # Words every request has (greetings, the openers of a call): never a topic's word
-STOPWORDS = frozenset(["你好", "您好", "我想", "想问", "问一下", "一下", "麻烦", "请问", "问下", "我要", "反映", "个事", "我是", "我们", "你们", "他们", "这个", "那个", "怎么", "怎么办", "什么", "为什么", "能不能", "可以", "没有", "就是", "还是", "现在", "一直", "已经", "知道", "需要", "情况", "问题", "我家", "家里", "谢谢", "一个", "这样", "如何", "是不是", "有没有", "帮忙", "帮助", "处理", "解决", "时候", "这边", "那边", "的话", "咨询", "办理", "相关", "一些", "好多", "不是", "不能", "还有", "因为", "所以", "但是", "然后", "如果", "应该", "小区"])
+STOPWORDS = frozenset(["你好", "您好", "我想", "想问", "问一下", "一下", "麻烦", "请问", "问下", "我要", "反映", "个事", "我是", "我们", "你们", "他们", "这个", "那个", "怎么", "怎么办", "什么", "为什么", "能不能", "可以", "没有", "就是", "还是", "现在", "一直", "已经", "知道", "需要", "情况", "问题", "我家", "家里", "谢谢", "一个", "这样", "如何", "是不是", "有没有", "帮忙", "帮助", "处理", "解决", "时候", "这边", "那边", "的话", "咨询", "办理", "相关", "一些", "好多", "不是", "不能", "还有", "因为", "所以", "但是", "然后", "如果", "应该", "小区", "开始", "结果", "公司", "怀疑", "不会", "单位", "地方"])
 
 
 @dataclass(frozen=True)
@@ -1248,8 +1284,13 @@ class HotTopics:
 # particles and interjections. Seen on 35 simulated days: 今年, 上面, 下面 among a heating
 # topic's words before.
 VOID_POS = frozenset({"m", "mq", "mg", "q", "r", "rr", "rz", "rg", "t", "tg", "f", "s", "d", "dg",
-                      "df", "c", "p", "u", "ud", "ug", "uj", "ul", "uv", "uz", "y", "e", "o"})
-QUESTION_WORD = re.compile(r"^[哪啥咋怎谁]|^(.)不\1$")  # 哪交, 啥时候, 收不收: how it is asked
+                      "df", "ad", "c", "p", "u", "ud", "ug", "uj", "ul", "uv", "uz", "y", "e",
+                      "o"})
+# how it is asked, not about what: 哪交, 啥时候, 收不收, 能交 (能 and a verb)
+QUESTION_WORD = re.compile(r"^[哪啥咋怎谁]|^(.)不\1$|^能.$")
+# a word the dictionary does not hold, cut from a clause: two characters, the second a verb
+# or a particle (没来, 能取, 改地) — not a thing (没电, 没水 stay)
+CLAUSE_PIECE = frozenset({"v", "vd", "vg", "uv", "ul", "uz", "ud", "ug", "uj", "y"})
 
 
 @lru_cache(maxsize=65536)
@@ -1259,7 +1300,9 @@ def _says_something(word: str) -> bool:
     if word in STOPWORDS or QUESTION_WORD.search(word):
         return False
     tags = rjieba.tag(word)
-    return not (len(tags) == 1 and tags[0][1] in VOID_POS)
+    if len(tags) == 1:
+        return tags[0][1] not in VOID_POS
+    return not (len(word) == 2 and tags[1][1] in CLAUSE_PIECE)
 
 
 def _words_of(text: str) -> set[str]:

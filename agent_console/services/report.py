@@ -107,6 +107,11 @@ def build_report(analytics: AnalyticsService, period: Period, unit_id: int | Non
     hot = analytics.hot_topics(scope)
     written_at = written_at or analytics.now()
     sentences = describe_changes(now, before, hot)
+    since = analytics.first_day()
+    if since is not None and previous.first < since <= previous.last and not _nothing_in(before):
+        sentences.insert(0, f"上期（{previous.label}）的记录自 {since:%Y-%m-%d} 起，只有 "
+                            f"{(previous.last - since).days + 1} 天（共 {previous.days} 天）："
+                            "与上期的比较仅供参考。")
     if period.last >= written_at.date():
         sentences.insert(0, f"本期尚未结束：统计至 {written_at:%Y-%m-%d %H:%M}，当天数据不完整；"
                             f"上期取此前同样天数（{previous.label}）。")
@@ -234,6 +239,15 @@ def _list(items: Sequence[str]) -> str:
     return "、".join(items)
 
 
+def _nothing_in(board: Dashboard) -> bool:
+    """No call, order, completion or callback in the period: nothing to compare with."""
+    return all(_missing(_value(board.figures.get(k)))
+               for k in ("calls_total", "orders_created", "completed", "callbacks"))
+
+
+NOT_COMPARED = "不作比较"  # a table's 变化 when the previous period holds nothing
+
+
 def describe_changes(now: Dashboard, before: Dashboard,
                      hot: HotTopics | None = None) -> list[str]:
     """The overview in plain Chinese: each main figure against the previous period, the orders
@@ -252,8 +266,7 @@ def describe_changes(now: Dashboard, before: Dashboard,
                 .replace("与上期", f"与上期（{label}）", 1)
                 .replace("上期无数据", f"上期（{label}）无数据", 1))
 
-    nothing_before = all(_missing(_value(before.figures.get(k)))
-                         for k in ("calls_total", "orders_created", "completed", "callbacks"))
+    nothing_before = _nothing_in(before)
     if nothing_before:
         out.append(f"上期（{label}）无数据，本期各项指标不作比较。")
     for key in COMPARED:
@@ -527,7 +540,8 @@ def write_docx(data: ReportData, path: Path | str) -> None:
         old = data.before.figures.get(key)
         rows.append([fig.label, fig.text,
                      "—" if key in CURRENT or old is None else old.text,
-                     change_cell(key, fig.unit, fig.value, _value(old))])
+                     NOT_COMPARED if _nothing_in(data.before) and key not in CURRENT
+                     else change_cell(key, fig.unit, fig.value, _value(old))])
     _doc_table(doc, ["指标", "本期", "上期", "变化"], rows)
     doc.add_paragraph("注：“当前”指标为生成报告时的实时数，不分本期、上期。")
 
@@ -701,7 +715,8 @@ def write_xlsx(data: ReportData, path: Path | str) -> None:
         m = data.metrics[key]
         old = data.before.figures.get(key)
         was = None if key in CURRENT or old is None else old.value
-        change, fmt = change_number(key, fig.unit, fig.value, _value(old))
+        change, fmt = (NOT_COMPARED, None) if _nothing_in(data.before) and key not in CURRENT \
+            else change_number(key, fig.unit, fig.value, _value(old))
         rows.append([m.group, fig.label, fig.unit, fig.value, was,
                      (change, fmt) if fmt else change, fig.numerator, fig.denominator])
     _sheet(wb, "指标", ["分组", "指标", "单位", "本期", "上期", "变化", "分子", "分母"], rows,

@@ -149,3 +149,25 @@ def test_the_migration_fills_in_the_level_of_earlier_supervise_events(services, 
     upgrade(engine)
     assert [e["level"] for e in events(services, number) if e["action"] == "supervise"] \
         == written
+
+
+def test_a_list_says_what_it_is_of(services, agent, clock):
+    """A live figure's list is of now, not of the period; a filter is in the title; a
+    supervision list's time is when the order was raised (the trial saw the period over the
+    overdue list and the creation time in the 督办 lists)."""
+    liaison = services.accounts.authenticate("5001", "demo")
+    supervisor = services.accounts.authenticate("3003", "demo")
+    number = new_order(services, agent)
+    act(services, liaison, number, Action.SIGN)
+    due = services.orders.show(number).due_at
+    clock.advance(seconds=(due - clock.now()).total_seconds() + 11 * 86400)
+    services.supervision.scan(supervisor)
+    raised_at = clock.now()
+    period = Period(clock.now().date() - timedelta(days=40), clock.now().date(), "近 40 天")
+    analytics = services.analytics
+    overdue = analytics.drill("orders_overdue_now", Scope(period))
+    assert overdue.title == "当前超期 · 当前（不受时间段限制）" and overdue.total == 1
+    heating = category_id(services, HEATING_PATH)
+    third = analytics.drill("supervised_3", Scope(period, region="科尔沁区", category_id=heating))
+    assert third.title == f"三级督办 · 近 40 天 · 科尔沁区 · {HEATING_PATH}"
+    assert [(r.number, r.at) for r in third.rows] == [(number, raised_at)]

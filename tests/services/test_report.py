@@ -515,3 +515,27 @@ def test_the_report_command_says_what_is_wrong_in_chinese(capsys, settings, repo
     with pytest.raises(SystemExit) as exc:
         main(["report", "--period", "quarter", "--out", str(reports / "r.docx")])
     assert exc.value.code == 2 and "无效的选项" in capsys.readouterr().err
+
+
+def test_a_previous_period_only_partly_recorded_is_said_and_an_empty_one_not_compared(
+        services, history, reports):
+    """The trial's November report said 较上期增加 650.0% against an October held for 4 days,
+    and a report whose previous period held nothing still gave -100.0% in its table."""
+    analytics = services.analytics
+    partly = build_report(analytics, analytics.period("custom", "2026-11-16", "2026-11-25"))
+    first = analytics.first_day()
+    assert first == date(2026, 11, 12)
+    assert partly.sentences[0] == ("上期（2026-11-06 至 2026-11-15）的记录自 2026-11-12 起，"
+                                   "只有 4 天（共 10 天）：与上期的比较仅供参考。")
+    whole = build_report(analytics, analytics.period("custom", "2026-11-19", "2026-11-25"))
+    assert not any("仅供参考" in s for s in whole.sentences)
+    empty = build_report(analytics, analytics.period("custom", "2026-11-12", "2026-11-25"))
+    assert any("无数据，本期各项指标不作比较" in s for s in empty.sentences)
+    doc = Document(save_report(empty, reports / "empty.docx"))
+    changes = {r.cells[0].text: r.cells[3].text
+               for r in _table_after(doc, "二、主要指标").rows[1:]}
+    assert changes["来电总量"] == changes["知识库督办"] == "不作比较"
+    wb = load_workbook(save_report(empty, reports / "empty.xlsx"))
+    sheet = wb["指标"]
+    assert {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)
+            if row[1] not in ("当前在办", "当前超期", "督办中工单")} == {"不作比较"}

@@ -119,7 +119,7 @@ async def test_a_supervisor_follows_a_figure_to_its_orders_and_opens_one(history
         # 当前超期 → its orders, as many as the figure says → the first one's detail
         table = screen.query_one("#an-figures", DataTable)
         drill = await follow(pilot, table, table.get_row_index("orders_overdue_now"))
-        assert "当前超期 · 本月" in text_of(drill, "#drill-title")
+        assert "当前超期 · 当前（不受时间段限制）" in text_of(drill, "#drill-title")
         columns = [str(c.label) for c in drill.query_one("#drill-list", DataTable).columns.values()]
         assert columns[:2] == ["办理时限", "工单号"]  # open now: by their deadline
         assert listed(drill) == overdue

@@ -1094,8 +1094,9 @@ class AnalyticsScreen(Screen):
             for r in rows:
                 v = r.values
                 name = cats[r.key].path if field == "category_id" and r.key in cats else r.name
-                # a channel's orders are its calls that became one (orders carry no channel)
-                orders = v["calls_work_order"][0] if field == "channel" else v["orders_created"][0]
+                # a channel's orders: made from its calls (by the seat, an expert, a hand-off)
+                orders = dash.orders_by_channel.get(r.key, 0) if field == "channel" \
+                    else v["orders_created"][0]
                 overdue = int(v["orders_overdue_now"][0] or 0)
                 cells = {"name": tail("  " + name, width) if width else name,
                          "calls": str(v["calls_total"][0]),
@@ -1456,7 +1457,7 @@ class DrillScreen(Screen):
         self.drill = drill
         title = Text()
         title.append(drill.title, style="bold")
-        if self.context:
+        if self.context and self.context not in drill.title:  # not said twice
             title.append(" · ")
             title.append(self.context, style="bold")
         self.query_one("#drill-title", Static).update(title)
