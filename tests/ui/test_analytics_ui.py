@@ -448,3 +448,25 @@ async def test_f1_lists_every_key_and_a_filtered_hot_tab_compares_with_the_filte
         assert text_of(screen, "#an-status").startswith("按周与按小时")
         assert text_of(screen, "#an-trend-day-title").startswith("每周")
         assert app._exception is None
+
+
+async def test_the_chosen_unit_stays_in_view_as_its_detail_changes(history):
+    """The trial: ↓ down the 承办单位 tab, the row chosen went behind the line under the table
+    when its detail took two lines (the table shrank under its cursor)."""
+    services = history
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("m", "2")
+        await settle(pilot)
+        table = screen.query_one("#an-units", DataTable)
+        table.focus()
+        heights = set()
+        for _ in range(table.row_count + 2):
+            await pilot.press("down")
+            await settle(pilot)
+            heights.add(table.size.height)
+            top = table.scroll_offset.y
+            visible = table.size.height - 1 - (1 if table.show_horizontal_scrollbar else 0)
+            assert top <= table.cursor_row < top + visible, (table.cursor_row, top, visible)
+        assert len(heights) == 1
