@@ -98,11 +98,8 @@ def test_a_redispatched_order_s_events_stay_with_the_unit_that_wrote_them(servic
                                     Scope(scope.period, unit_id=other.id)).total == 0
 
 
-def test_an_order_found_ten_days_late_counts_as_a_third_level_supervision(services, agent,
-                                                                          clock):
-    """The scan raises an order to the level its lateness calls for: first found ten days
-    late it goes 0 → 3 in one event, a 三级督办 (it was counted 一级, by its place among the
-    order's supervise events); a supervisor's supervision after it stays at 3."""
+def found_ten_days_late(services, agent, clock) -> str:
+    """An order signed, then left open until the scan finds it ten days past its deadline."""
     liaison = services.accounts.authenticate("5001", "demo")
     supervisor = services.accounts.authenticate("3003", "demo")
     number = new_order(services, agent)
@@ -110,6 +107,15 @@ def test_an_order_found_ten_days_late_counts_as_a_third_level_supervision(servic
     due = services.orders.show(number).due_at
     clock.advance(seconds=(due - clock.now()).total_seconds() + 11 * 86400)
     services.supervision.scan(supervisor)
+    return number
+
+
+def test_an_order_found_ten_days_late_counts_as_a_third_level_supervision(services, agent,
+                                                                          clock):
+    """The scan raises an order to the level its lateness calls for: first found ten days
+    late it goes 0 → 3 in one event, a 三级督办 (it was counted 一级, by its place among the
+    order's supervise events)."""
+    number = found_ten_days_late(services, agent, clock)
     raised = [e for e in events(services, number) if e["action"] == Action.SUPERVISE.value]
     assert [(e["level"], e["reason"][-4:]) for e in raised] == [(3, " 0→3")]
     assert all(e["level"] is None for e in events(services, number)
@@ -155,13 +161,7 @@ def test_a_list_says_what_it_is_of(services, agent, clock):
     """A live figure's list is of now, not of the period; a filter is in the title; a
     supervision list's time is when the order was raised (the trial saw the period over the
     overdue list and the creation time in the 督办 lists)."""
-    liaison = services.accounts.authenticate("5001", "demo")
-    supervisor = services.accounts.authenticate("3003", "demo")
-    number = new_order(services, agent)
-    act(services, liaison, number, Action.SIGN)
-    due = services.orders.show(number).due_at
-    clock.advance(seconds=(due - clock.now()).total_seconds() + 11 * 86400)
-    services.supervision.scan(supervisor)
+    number = found_ten_days_late(services, agent, clock)
     raised_at = clock.now()
     period = Period(clock.now().date() - timedelta(days=40), clock.now().date(), "近 40 天")
     analytics = services.analytics
